@@ -1,0 +1,1 @@
+"""The build database: its tables, the dump loader and the publisher (no Dagster here)."""

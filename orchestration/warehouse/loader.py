@@ -1,0 +1,149 @@
+"""Load dumps into the build database: one transaction per dump, nothing loaded twice.
+
+Rules, per landed file ``name`` with hash ``h``:
+
+- ``(name, h)`` already loaded: nothing to do.
+- ``h`` already loaded under another name: recorded as ``duplicate`` of that name.
+- otherwise the dump is parsed and, in one transaction, every earlier version of
+  ``name`` is removed from ``raw.records`` / ``ops.rejects`` and marked ``superseded``,
+  and this version's records and rejects are inserted.
+- a file that is not a text dump is recorded as ``rejected`` with the reason.
+
+Values reach SQL only as parameters or Arrow tables, never spliced into the text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+
+from orchestration.parsing.dump_parser import DumpFormatError, ParsedDump, parse_dump
+from orchestration.warehouse.landing import LandedFile
+
+STATUS_LOADED = "loaded"
+STATUS_DUPLICATE = "duplicate"
+STATUS_SUPERSEDED = "superseded"
+STATUS_REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    file_name: str
+    sha256: str
+    status: str
+    records: int = 0
+    rejects: int = 0
+    reason: str | None = None
+    skipped: bool = False
+
+
+def _status_of(con: duckdb.DuckDBPyConnection, file: LandedFile) -> str | None:
+    row = con.execute(
+        "select status from ops.dump_files where file_name = ? and sha256 = ?",
+        [file.name, file.sha256],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _loaded_under_other_name(con: duckdb.DuckDBPyConnection, file: LandedFile) -> str | None:
+    row = con.execute(
+        "select file_name from ops.dump_files"
+        " where sha256 = ? and status = ? and file_name <> ? order by file_name limit 1",
+        [file.sha256, STATUS_LOADED, file.name],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _record_manifest(
+    con: duckdb.DuckDBPyConnection,
+    file: LandedFile,
+    status: str,
+    parsed: ParsedDump | None = None,
+    reason: str | None = None,
+    duplicate_of: str | None = None,
+) -> None:
+    counts = (
+        [
+            parsed.lines,
+            parsed.blank_lines,
+            parsed.chrome_lines,
+            parsed.records.height,
+            parsed.rejected_lines,
+            parsed.listing_date,
+        ]
+        if parsed
+        else [None] * 6
+    )
+    con.execute(
+        "insert or replace into ops.dump_files (file_name, sha256, bytes, lines, blank_lines,"
+        " chrome_lines, records, rejects, listing_date, status, reason, duplicate_of, loaded_at)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            file.name,
+            file.sha256,
+            file.bytes,
+            *counts,
+            status,
+            reason,
+            duplicate_of,
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
+    )
+
+
+def _replace_rows(con: duckdb.DuckDBPyConnection, file: LandedFile, parsed: ParsedDump) -> None:
+    """Swap every earlier version of this file name for this one (caller holds the txn)."""
+    con.execute("delete from raw.records where file_name = ?", [file.name])
+    con.execute("delete from ops.rejects where file_name = ?", [file.name])
+    con.execute(
+        "update ops.dump_files set status = ? where file_name = ? and sha256 <> ? and status = ?",
+        [STATUS_SUPERSEDED, file.name, file.sha256, STATUS_LOADED],
+    )
+    identity = [pl.lit(file.sha256).alias("dump_sha256"), pl.lit(file.name).alias("file_name")]
+    records = parsed.records.select(*identity, pl.all()).to_arrow()  # noqa: F841 (used by SQL)
+    rejects = parsed.rejects.select(*identity, pl.all()).to_arrow()  # noqa: F841 (used by SQL)
+    con.execute("insert into raw.records by name select * from records")
+    con.execute("insert into ops.rejects by name select * from rejects")
+
+
+def load_file(con: duckdb.DuckDBPyConnection, file: LandedFile) -> LoadOutcome:
+    """Bring one landed file into the build database (see the module rules)."""
+    if _status_of(con, file) in (STATUS_LOADED, STATUS_DUPLICATE, STATUS_REJECTED):
+        return LoadOutcome(file.name, file.sha256, _status_of(con, file) or "", skipped=True)
+
+    original = _loaded_under_other_name(con, file)
+    if original is not None:
+        _record_manifest(con, file, STATUS_DUPLICATE, duplicate_of=original)
+        return LoadOutcome(
+            file.name, file.sha256, STATUS_DUPLICATE, reason=f"same bytes as {original}"
+        )
+
+    try:
+        data = file.path.read_bytes()
+    except FileNotFoundError:
+        _record_manifest(con, file, STATUS_REJECTED, reason="vanished: file disappeared before it was read")
+        return LoadOutcome(file.name, file.sha256, STATUS_REJECTED, reason="vanished")
+    if hashlib.sha256(data).hexdigest() != file.sha256:
+        reason = "changed_while_reading: bytes differ from the scanned hash; the next refresh retries"
+        return LoadOutcome(file.name, file.sha256, STATUS_REJECTED, reason=reason)
+    try:
+        parsed = parse_dump(data)
+    except DumpFormatError as error:
+        _record_manifest(con, file, STATUS_REJECTED, reason=f"{error.reason}: {error}")
+        return LoadOutcome(file.name, file.sha256, STATUS_REJECTED, reason=str(error))
+
+    con.execute("begin transaction")
+    try:
+        _replace_rows(con, file, parsed)
+        _record_manifest(con, file, STATUS_LOADED, parsed=parsed)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return LoadOutcome(
+        file.name, file.sha256, STATUS_LOADED, parsed.records.height, parsed.rejected_lines
+    )
