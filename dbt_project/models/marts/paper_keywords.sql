@@ -1,0 +1,38 @@
+-- Keywords per paper: acronyms (with expansion), title names, and TF-IDF keyphrases.
+-- keyword is normalised: acronyms and title names as written (they are case-sensitive
+-- names), phrases as their stem. rank is 1..n within (paper, kind).
+with candidates as (
+    select
+        paper_id,
+        keyword,
+        keyword as surface,
+        kind,
+        expansion,
+        1.0::double as score
+    from {{ ref('int_keyword_candidates') }}
+    union all
+    select
+        paper_id,
+        keyword,
+        surface,
+        'phrase' as kind,
+        null as expansion,
+        score
+    from {{ ref('int_paper_phrases') }}
+),
+
+deduplicated as (
+    select *
+    from candidates
+    qualify row_number() over (partition by paper_id, kind, keyword order by score desc) = 1
+)
+
+select
+    paper_id,
+    keyword,
+    surface,
+    kind,
+    expansion,
+    score,
+    row_number() over (partition by paper_id, kind order by score desc, keyword)::integer as rank
+from deduplicated
