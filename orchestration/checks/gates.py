@@ -1,0 +1,276 @@
+"""The gates: which suite validates which table, over which rows (no Dagster here).
+
+Each gate's query selects the table plus a few derived columns its suite needs
+(lengths, reconciliation counts, foreign-key presence), so every expectation is a plain
+GX column expectation. The queries are fixed text; no value is spliced into them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from orchestration.checks.gx_validation import (
+    ExpectationOutcome,
+    SuiteOutcome,
+    load_suite,
+    validate_frame,
+)
+from orchestration.settings import EXPECTATIONS_DIR
+
+REPO_TYPES = "('github_repo', 'hf_model', 'hf_dataset', 'hf_space')"
+
+
+@dataclass(frozen=True)
+class Gate:
+    suite: str
+    asset_key: tuple[str, ...]
+    table: str
+    query: str
+    description: str
+
+    @property
+    def name(self) -> str:
+        return f"gx_{self.suite}"
+
+    @property
+    def suite_path(self):
+        return EXPECTATIONS_DIR / f"{self.suite}.json"
+
+
+GATES: tuple[Gate, ...] = (
+    Gate(
+        suite="raw_records",
+        asset_key=("raw", "records"),
+        table="raw.records",
+        description="Parsed records: keys present and unique, no page chrome in titles, "
+        "abstracts longer than titles, listing dates well-formed.",
+        query="""
+            select *, length(title) as title_chars, length(abstract) as abstract_chars
+            from raw.records
+        """,
+    ),
+    Gate(
+        suite="dump_files",
+        asset_key=("ops", "dump_files"),
+        table="ops.dump_files",
+        description="Manifest: every raw line accounted for "
+        "(chrome + blank + 2 x records + rejects = lines), statuses valid, hashes well-formed.",
+        query="""
+            select
+                *,
+                lines - (chrome_lines + blank_lines + 2 * records + rejects) as unaccounted_lines,
+                status in ('loaded', 'superseded') as parsed,
+                lines is not null as has_line_counts
+            from ops.dump_files
+        """,
+    ),
+    Gate(
+        suite="rejects",
+        asset_key=("ops", "rejects"),
+        table="ops.rejects",
+        description="Rejected lines: known reasons, real line numbers, each from a recorded dump.",
+        query="""
+            select
+                r.*,
+                exists (
+                    select 1 from ops.dump_files as d
+                    where d.sha256 = r.dump_sha256 and d.file_name = r.file_name
+                ) as dump_recorded
+            from ops.rejects as r
+        """,
+    ),
+    Gate(
+        suite="stopwords",
+        asset_key=("reference", "stopwords"),
+        table="reference.stopwords",
+        description="Stopword seed: unique lower-case words.",
+        query="select * from reference.stopwords",
+    ),
+    Gate(
+        suite="stg_dump_files",
+        asset_key=("staging", "stg_dump_files"),
+        table="staging.stg_dump_files",
+        description="Staged manifest: lines reconcile, dump order exactly for loaded dumps.",
+        query="""
+            select *, dump_order is not null as has_dump_order, status = 'loaded' as is_loaded
+            from staging.stg_dump_files
+        """,
+    ),
+    Gate(
+        suite="stg_records",
+        asset_key=("staging", "stg_records"),
+        table="staging.stg_records",
+        description="Cleaned records: paper_id well-formed, no chrome, no LaTeX remnants or "
+        "stray whitespace, one staged row per raw row of a loaded dump.",
+        query="""
+            select
+                *,
+                length(title) as title_chars,
+                length(abstract) as abstract_chars,
+                count(*) over () as staged_rows,
+                (
+                    select count(*) from raw.records as r
+                    inner join ops.dump_files as d
+                        on r.dump_sha256 = d.sha256 and r.file_name = d.file_name
+                    where d.status = 'loaded'
+                ) as raw_rows_of_loaded_dumps
+            from staging.stg_records
+        """,
+    ),
+    Gate(
+        suite="int_papers",
+        asset_key=("intermediate", "int_papers"),
+        table="intermediate.int_papers",
+        description="Deduplicated papers: one row per paper_id, records >= dumps.",
+        query="select * from intermediate.int_papers",
+    ),
+    Gate(
+        suite="int_abstract_urls",
+        asset_key=("intermediate", "int_abstract_urls"),
+        table="intermediate.int_abstract_urls",
+        description="URL occurrences: canonical pattern, one row per occurrence, paper exists.",
+        query="""
+            select
+                u.*,
+                exists (
+                    select 1 from intermediate.int_papers as p where p.paper_id = u.paper_id
+                ) as paper_exists
+            from intermediate.int_abstract_urls as u
+        """,
+    ),
+    Gate(
+        suite="int_paper_links",
+        asset_key=("intermediate", "int_paper_links"),
+        table="intermediate.int_paper_links",
+        description="Classified links: one row per paper and URL, known types, offsets found.",
+        query="select * from intermediate.int_paper_links",
+    ),
+    Gate(
+        suite="int_keyword_candidates",
+        asset_key=("intermediate", "int_keyword_candidates"),
+        table="intermediate.int_keyword_candidates",
+        description="Acronyms and title names: one-token keywords, expansion exactly for acronyms.",
+        query="""
+            select *, expansion is not null as has_expansion, kind = 'acronym' as is_acronym
+            from intermediate.int_keyword_candidates
+        """,
+    ),
+    Gate(
+        suite="int_paper_phrases",
+        asset_key=("intermediate", "int_paper_phrases"),
+        table="intermediate.int_paper_phrases",
+        description="Keyphrases: ranks 1..10 unique per paper, positive scores.",
+        query="select * from intermediate.int_paper_phrases",
+    ),
+    Gate(
+        suite="papers",
+        asset_key=("marts", "papers"),
+        table="marts.papers",
+        description="Papers: paper_id unique and well-formed, no chrome, abstracts longer "
+        "than titles, papers <= staged records, dump range ordered.",
+        query="""
+            select
+                *,
+                length(title) as title_chars,
+                length(abstract) as abstract_chars,
+                count(*) over () as papers,
+                (select count(*) from staging.stg_records) as staged_records
+            from marts.papers
+        """,
+    ),
+    Gate(
+        suite="paper_links",
+        asset_key=("marts", "paper_links"),
+        table="marts.paper_links",
+        description="Paper links: canonical URLs (pattern, no trailing punctuation, slash or "
+        ".git), known link types, repo_id exactly for repo types, every paper exists.",
+        query=f"""
+            select
+                l.*,
+                l.repo_id is not null as has_repo_id,
+                l.link_type in {REPO_TYPES} as is_repo_type,
+                p.paper_id is not null as paper_exists
+            from marts.paper_links as l
+            left join marts.papers as p on l.paper_id = p.paper_id
+        """,
+    ),
+    Gate(
+        suite="links",
+        asset_key=("marts", "links"),
+        table="marts.links",
+        description="Links: one row per canonical URL, pattern, types, repo_id for repo types.",
+        query=f"""
+            select
+                *,
+                repo_id is not null as has_repo_id,
+                link_type in {REPO_TYPES} as is_repo_type
+            from marts.links
+        """,
+    ),
+    Gate(
+        suite="paper_keywords",
+        asset_key=("marts", "paper_keywords"),
+        table="marts.paper_keywords",
+        description="Paper keywords: no empty keyword, known kinds, expansion exactly for "
+        "acronyms, ranks 1..10 unique per paper and kind, every paper exists.",
+        query="""
+            select
+                k.*,
+                k.expansion is not null as has_expansion,
+                k.kind = 'acronym' as is_acronym,
+                p.paper_id is not null as paper_exists
+            from marts.paper_keywords as k
+            left join marts.papers as p on k.paper_id = p.paper_id
+        """,
+    ),
+    Gate(
+        suite="keywords",
+        asset_key=("marts", "keywords"),
+        table="marts.keywords",
+        description="Keywords: one row per keyword and kind, none empty, n_papers >= 1.",
+        query="select * from marts.keywords",
+    ),
+)
+
+GATES_BY_NAME = {gate.name: gate for gate in GATES}
+
+
+def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
+    """Validate the gate's rows with its suite. A query that fails is the gate failing."""
+    try:
+        frame = con.execute(gate.query).to_arrow_table().to_pandas()
+    except duckdb.Error as error:
+        failure = ExpectationOutcome(
+            expectation="gate_query", column=None, success=False, raised=True, error=str(error)
+        )
+        return SuiteOutcome(suite=gate.suite, rows=0, outcomes=[failure])
+    return validate_frame(frame, load_suite(gate.suite_path))
+
+
+def record_gate_result(
+    con: duckdb.DuckDBPyConnection, gate: Gate, outcome: SuiteOutcome, run_id: str | None
+) -> None:
+    """Append the outcome to ``ops.gate_results`` (the history BI users see)."""
+    details = [
+        {"expectation": o.expectation, "column": o.column, "success": o.success, "raised": o.raised}
+        for o in outcome.outcomes
+    ]
+    con.execute(
+        "insert into ops.gate_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            gate.name,
+            gate.table,
+            outcome.success,
+            len(outcome.outcomes),
+            len(outcome.failed),
+            len(outcome.raised),
+            outcome.rows,
+            json.dumps({"summary": outcome.summary(), "expectations": details}),
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
+    )

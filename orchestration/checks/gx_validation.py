@@ -1,0 +1,157 @@
+"""Run a Great Expectations (GX 1.x) suite over a table and judge the outcome.
+
+GX 1.x has no working DuckDB datasource (its SQL datasource over duckdb-engine closes the
+connection before fetching metrics), so the rows go to GX through its pandas datasource:
+DuckDB -> Arrow -> pandas, in an ephemeral context. The suites are plain GX JSON files in
+``expectations/``, one per gated table.
+
+The verdict is stricter than GX's own ``success``: an expectation that *raised* (bad
+column, engine error) counts as failed, and so does one whose success is missing. A gate
+never passes on an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402
+import pandas as pd  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+
+EXAMPLES_PER_EXPECTATION = 5
+logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    raised: bool
+    observed: Any = None
+    unexpected_count: int | None = None
+    examples: list[Any] = field(default_factory=list)
+    error: str | None = None
+
+    def describe(self) -> str:
+        target = f"{self.expectation}({self.column})" if self.column else self.expectation
+        if self.raised:
+            return f"{target}: raised {self.error}"
+        if self.success:
+            return f"{target}: ok"
+        detail = f"{self.unexpected_count} unexpected" if self.unexpected_count else "failed"
+        if self.observed is not None:
+            detail += f", observed {self.observed}"
+        if self.examples:
+            detail += f", e.g. {self.examples[:3]}"
+        return f"{target}: {detail}"
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    suite: str
+    rows: int
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+    @property
+    def raised(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if o.raised]
+
+    @property
+    def success(self) -> bool:
+        return bool(self.outcomes) and not self.failed
+
+    def summary(self) -> str:
+        if self.success:
+            return f"{self.suite}: {len(self.outcomes)} expectations passed on {self.rows} rows"
+        return f"{self.suite}: {len(self.failed)}/{len(self.outcomes)} failed: " + "; ".join(
+            o.describe() for o in self.failed
+        )
+
+
+def load_suite(path: Path) -> gx.ExpectationSuite:
+    """Load a suite saved as GX JSON (``ExpectationSuite.to_json_dict()``)."""
+    data = json.loads(path.read_text())
+    return gx.ExpectationSuite(
+        name=data["name"], expectations=data["expectations"], meta=data.get("meta")
+    )
+
+
+@cache
+def _batch_definition() -> Any:
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("paperhouse")
+    return source.add_dataframe_asset("table").add_batch_definition_whole_dataframe("whole")
+
+
+def expectation_raised(exception_info: Any) -> bool:
+    """True when GX recorded an exception for an expectation, in any of the shapes GX 1.x
+    uses (a flat ``{"raised_exception": ...}`` or a mapping of metric id -> that dict)."""
+    if not exception_info:
+        return False
+    if isinstance(exception_info, dict):
+        if exception_info.get("raised_exception"):
+            return True
+        if exception_info.get("exception_message") or exception_info.get("exception_traceback"):
+            return True
+        return any(expectation_raised(v) for v in exception_info.values() if isinstance(v, dict))
+    return bool(getattr(exception_info, "raised_exception", False))
+
+
+def _error_message(exception_info: Any) -> str | None:
+    if isinstance(exception_info, dict):
+        if exception_info.get("exception_message"):
+            return str(exception_info["exception_message"]).splitlines()[0][:300]
+        for value in exception_info.values():
+            message = _error_message(value) if isinstance(value, dict) else None
+            if message:
+                return message
+    return None
+
+
+def _outcome(result: Any) -> ExpectationOutcome:
+    config = result.expectation_config
+    raised = expectation_raised(result.exception_info)
+    details = result.result or {}
+    examples = details.get("partial_unexpected_list") or []
+    return ExpectationOutcome(
+        expectation=config.type,
+        column=config.kwargs.get("column") or config.kwargs.get("column_A"),
+        success=bool(result.success) and not raised,
+        raised=raised,
+        observed=_plain(details.get("observed_value")),
+        unexpected_count=details.get("unexpected_count"),
+        examples=[_plain(e) for e in examples[:EXAMPLES_PER_EXPECTATION]],
+        error=_error_message(result.exception_info) if raised else None,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars and tuples -> JSON-friendly Python values for metadata."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> SuiteOutcome:
+    """Validate ``frame`` against ``suite``; see the module docstring for the verdict."""
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite, result_format="SUMMARY")
+    return SuiteOutcome(
+        suite=suite.name, rows=len(frame), outcomes=[_outcome(r) for r in result.results]
+    )
