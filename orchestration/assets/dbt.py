@@ -1,0 +1,119 @@
+"""dbt models as Dagster assets, split by layer so a gate can sit between layers:
+staging (with the seeds), intermediate, marts. dbt tests run as Dagster asset checks."""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration import progress
+from orchestration.assets.ingest import WRITER_POOL
+from orchestration.dbt_project import dbt_project
+from orchestration.settings import Settings
+from orchestration.warehouse.build_db import connect
+
+dbt_project.prepare_if_dev()
+
+LAYER_GROUPS = {"staging": "staging", "intermediate": "marts", "marts": "marts"}
+
+
+class PaperhouseDbtTranslator(DagsterDbtTranslator):
+    """Groups by layer; sources keep their ``schema/table`` keys (produced by ingest)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "staging"
+        tags = dbt_resource_props.get("tags", [])
+        return next((LAYER_GROUPS[t] for t in tags if t in LAYER_GROUPS), "marts")
+
+
+def _relation(props: Mapping[str, Any]) -> str:
+    return f"{props['schema']}.{props['alias'] or props['name']}"
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, layer: str) -> Iterator[Any]:
+    """``dbt build`` this layer's selection, then attach row counts to each materialization.
+
+    dbt holds the build database while it runs, so row counts are read afterwards.
+    """
+    settings = Settings.from_env()
+    settings.prepare()
+    progress.report(context, f"dbt {layer}: building")
+    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    events = list(invocation.stream())
+    manifest = invocation.manifest
+    relations = {
+        dg.AssetKey([node["schema"], node["name"]]): _relation(node)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+    }
+    con = connect(settings.build_db, read_only=True)
+    try:
+        for event in events:
+            if isinstance(event, dg.Output | dg.AssetMaterialization):
+                relation = relations.get(_event_key(context, event))
+                if relation:
+                    rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
+                    event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+            yield event
+    finally:
+        con.close()
+    if not invocation.is_successful():
+        raise dg.Failure(
+            f"dbt build of the {layer} layer failed; see the dbt log in the run output",
+            metadata={"layer": layer},
+        )
+    progress.report(context, f"dbt {layer}: done")
+
+
+def _event_key(context: dg.AssetExecutionContext, event: Any) -> dg.AssetKey | None:
+    if isinstance(event, dg.AssetMaterialization):
+        return event.asset_key
+    return context.asset_key_for_output(event.output_name)
+
+
+TRANSLATOR = PaperhouseDbtTranslator()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    select="tag:staging",
+    name="dbt_staging",
+    dagster_dbt_translator=TRANSLATOR,
+    project=dbt_project,
+    pool=WRITER_POOL,
+)
+def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Staging models: cleaned text and the stable paper_id; the seeds."""
+    yield from _build(context, dbt, "staging")
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    select="tag:intermediate",
+    name="dbt_intermediate",
+    dagster_dbt_translator=TRANSLATOR,
+    project=dbt_project,
+    pool=WRITER_POOL,
+)
+def dbt_intermediate(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Intermediate models: papers deduplicated, URLs, keyword candidates, keyphrases."""
+    yield from _build(context, dbt, "intermediate")
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    select="tag:marts",
+    name="dbt_marts",
+    dagster_dbt_translator=TRANSLATOR,
+    project=dbt_project,
+    pool=WRITER_POOL,
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """The five marts of the BI contract, with enforced dbt contracts."""
+    yield from _build(context, dbt, "marts")
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project)

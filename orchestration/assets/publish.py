@@ -1,0 +1,33 @@
+"""Publish: the validated marts become the served, read-only ``papers.duckdb``."""
+
+import dagster as dg
+
+from orchestration import progress
+from orchestration.assets.ingest import DUMP_FILES, REJECTS, WRITER_POOL
+from orchestration.settings import Settings
+from orchestration.warehouse.publish import MART_TABLES, publish
+
+
+@dg.asset(
+    key="served_warehouse",
+    deps=[*(dg.AssetKey(["marts", t]) for t in MART_TABLES), DUMP_FILES, REJECTS],
+    group_name="serve",
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    description="papers.duckdb for BI tools: marts in schema main, ops tables in schema ops. "
+    "Built as a new file and atomically renamed onto the served path; refused if a .wal "
+    "sits beside it. Runs only when every upstream gate passed.",
+)
+def served_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    progress.report(context, f"publish: building {settings.served_db}")
+    result = publish(settings.build_db, settings.served_db)
+    progress.report(context, f"publish: {result.path} ({result.bytes} bytes)")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "bytes": result.bytes,
+            "row_counts": dg.MetadataValue.json(result.row_counts),
+            "dagster/row_count": result.row_counts["papers"],
+        }
+    )

@@ -1,0 +1,125 @@
+"""``paperhouse``: the command-line entry point.
+
+    paperhouse refresh    parse every dump in the landing folder, build the marts behind
+                          the GX gates, publish papers.duckdb; exit 0 only if published
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV, Settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUSY = 3
+
+
+class _ProgressFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = time.monotonic()
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"[{time.monotonic() - self.started:6.1f}s] {record.getMessage()}"
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("dagster").setLevel(logging.WARNING)
+
+
+def _show_progress() -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(_ProgressFormatter())
+    progress = logging.getLogger("paperhouse.progress")
+    progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
+
+
+def refresh(args: argparse.Namespace) -> int:
+    from orchestration.refresh import (
+        RefreshAlreadyRunning,
+        open_instance,
+        prepare_dbt,
+        refresh_lock,
+        run_refresh,
+        served_summary,
+    )
+
+    settings = Settings.from_env()
+    if not settings.landing_dir.is_dir():
+        print(f"error: landing folder {settings.landing_dir} does not exist", file=sys.stderr)
+        print(f"(set {LANDING_ENV}, or create the folder and drop dumps in it)", file=sys.stderr)
+        return EXIT_USAGE
+    _quiet_libraries()
+    _show_progress()
+    started = time.monotonic()
+    print(f"paperhouse refresh: landing {settings.landing_dir}, warehouse {settings.warehouse_dir}")
+    try:
+        with refresh_lock(settings):
+            settings.prepare()
+            prepare_dbt()
+            with open_instance(settings) as instance:
+                report = run_refresh(settings, instance)
+    except RefreshAlreadyRunning as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    elapsed = time.monotonic() - started
+
+    gates = f"{len(report.gates_passed)} passed, {len(report.gates_failed)} failed"
+    if report.published:
+        counts = served_summary(settings.served_db)
+        rows = [
+            ("files loaded", counts["files"]),
+            ("records", counts["records"]),
+            ("rejected lines", counts["rejects"]),
+            ("papers", counts["papers"]),
+            ("paper links", counts["paper_links"]),
+            ("links", counts["links"]),
+            ("paper keywords", counts["paper_keywords"]),
+            ("keywords", counts["keywords"]),
+            ("gates", gates),
+        ]
+        print("\nsummary")
+        for label, value in rows:
+            print(f"  {label:<16}{value:>20}")
+        print(f"\npublished {settings.served_db} in {elapsed:.1f}s")
+        return EXIT_OK
+
+    print(f"\nrefresh FAILED after {elapsed:.1f}s; nothing was published", file=sys.stderr)
+    if report.gates_failed:
+        print(f"  failed gate(s): {', '.join(report.gates_failed)}", file=sys.stderr)
+    for error in report.errors:
+        print(f"  {error}", file=sys.stderr)
+    print(f"  gates: {gates}; run id {report.run_id}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="paperhouse",
+        description="Build the paperhouse warehouse from raw Daily Papers dumps.",
+        epilog=f"Folders: {LANDING_ENV} (default warehouse/landing), "
+        f"{WAREHOUSE_ENV} (default warehouse).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "refresh", help="parse new dumps, rebuild the marts behind the gates, publish"
+    ).set_defaults(handler=refresh)
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""The paperhouse code location: one Definitions object.
+
+ingest (dynamic partitions, one per dump version) -> dbt staging -> dbt intermediate ->
+dbt marts -> publish, with a blocking GX gate on every table-producing step. A sensor
+watches the landing folder; a schedule refreshes everything daily.
+"""
+
+import dagster as dg
+
+from orchestration.assets.dbt import dbt_intermediate, dbt_marts, dbt_resource, dbt_staging
+from orchestration.assets.ingest import DUMP_PARTITIONS, ingest_dumps
+from orchestration.assets.publish import served_warehouse
+from orchestration.checks.asset_checks import GATE_CHECKS
+from orchestration.jobs import landing_sensor, refresh_job, refresh_schedule
+
+defs = dg.Definitions(
+    assets=[ingest_dumps, dbt_staging, dbt_intermediate, dbt_marts, served_warehouse],
+    asset_checks=GATE_CHECKS,
+    jobs=[refresh_job],
+    sensors=[landing_sensor],
+    schedules=[refresh_schedule],
+    resources={"dbt": dbt_resource()},
+    executor=dg.in_process_executor,
+)
+
+__all__ = ["DUMP_PARTITIONS", "defs"]

@@ -1,0 +1,132 @@
+"""A whole refresh, in-process and headless: what ``paperhouse refresh`` runs.
+
+Registers every dump version in the landing folder as a partition, runs the ``refresh``
+job over all of them (already-loaded versions are skipped by the loader), and reports
+what happened. One refresh at a time per warehouse folder (an exclusive file lock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.instance.ref import InstanceRef
+
+from orchestration.settings import Settings
+
+
+class RefreshAlreadyRunning(RuntimeError):
+    pass
+
+
+@dataclass
+class RefreshReport:
+    success: bool
+    run_id: str
+    published: bool
+    gates_passed: list[str] = field(default_factory=list)
+    gates_failed: list[str] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def refresh_lock(settings: Settings) -> Iterator[None]:
+    """Hold the warehouse's refresh lock, or raise at once if another refresh has it."""
+    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(settings.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise RefreshAlreadyRunning(
+                f"refresh already running on {settings.warehouse_dir} (lock {settings.lock_file})"
+            ) from error
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def prepare_dbt() -> None:
+    """Parse the dbt project (``dbt parse``) so the Definitions can load its manifest."""
+    from orchestration.dbt_project import dbt_project
+
+    dbt_project.preparer.prepare(dbt_project)
+
+
+def open_instance(settings: Settings) -> dg.DagsterInstance:
+    """The CLI's Dagster instance: run history under the warehouse folder. Mutual exclusion
+    comes from the refresh lock, so no pool limits apply to these in-process runs."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    home = str(settings.dagster_home)
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(home, config_dir=home))
+
+
+def run_refresh(
+    settings: Settings, instance: dg.DagsterInstance, log_level: str = "WARNING"
+) -> RefreshReport:
+    """Run the refresh job over every landed dump version. Caller holds the lock.
+    Dagster's own console log shows ``log_level`` and above."""
+    from orchestration.definitions import defs
+    from orchestration.jobs import partition_range_tags, register_landing
+
+    settings.prepare()
+    keys, _ = register_landing(instance)
+    if not keys:
+        raise FileNotFoundError(f"no dumps in the landing folder {settings.landing_dir}")
+    job = defs.resolve_job_def("refresh")
+    result = job.execute_in_process(
+        instance=instance,
+        tags=partition_range_tags(keys),
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        raise_on_error=False,
+    )
+    return _report(result)
+
+
+def _report(result: dg.ExecuteInProcessResult) -> RefreshReport:
+    report = RefreshReport(success=result.success, run_id=result.run_id, published=False)
+    for event in result.all_events:
+        if event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            name = evaluation.check_name
+            (report.gates_passed if evaluation.passed else report.gates_failed).append(name)
+        elif event.event_type_value == "STEP_FAILURE":
+            report.failed_steps.append(event.step_key or "?")
+            error = event.event_specific_data.error
+            if error is not None:
+                report.errors.append(f"{event.step_key}: {error.message.strip().splitlines()[0]}")
+        elif (
+            event.event_type_value == "ASSET_MATERIALIZATION"
+            and event.asset_key == dg.AssetKey("served_warehouse")
+        ):
+            report.published = True
+    report.success = report.success and report.published
+    return report
+
+
+def served_summary(served: Path) -> dict[str, int]:
+    """Row counts of the served file, read the way a BI tool reads it."""
+    import duckdb
+
+    con = duckdb.connect(str(served), read_only=True)
+    try:
+        counts = {
+            table: con.execute(f"select count(*) from main.{table}").fetchone()[0]
+            for table in ("papers", "paper_links", "links", "paper_keywords", "keywords")
+        }
+        files, records, rejects = con.execute(
+            "select count(*) filter (where status = 'loaded'), coalesce(sum(records), 0),"
+            " coalesce(sum(rejects), 0) from ops.dump_files"
+        ).fetchone()
+        counts.update(files=files, records=int(records), rejects=int(rejects))
+        return counts
+    finally:
+        con.close()
