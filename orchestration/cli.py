@@ -1,7 +1,7 @@
 """``paperhouse``: the command-line entry point.
 
-    paperhouse refresh    parse every dump in the landing folder, build the marts behind
-                          the GX gates, publish papers.duckdb; exit 0 only if published
+paperhouse refresh    parse every dump in the landing folder, build the marts behind
+                      the GX gates, publish papers.duckdb; exit 0 only if published
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def refresh(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
 
     gates = f"{len(report.gates_passed)} passed, {len(report.gates_failed)} failed"
+    dbt_tests = f"{len(report.dbt_tests_passed)} passed, {len(report.dbt_tests_failed)} failed"
     if report.published:
         counts = served_summary(settings.served_db)
         rows = [
@@ -90,6 +91,7 @@ def refresh(args: argparse.Namespace) -> int:
             ("paper keywords", counts["paper_keywords"]),
             ("keywords", counts["keywords"]),
             ("gates", gates),
+            ("dbt tests", dbt_tests),
         ]
         print("\nsummary")
         for label, value in rows:
@@ -100,9 +102,11 @@ def refresh(args: argparse.Namespace) -> int:
     print(f"\nrefresh FAILED after {elapsed:.1f}s; nothing was published", file=sys.stderr)
     if report.gates_failed:
         print(f"  failed gate(s): {', '.join(report.gates_failed)}", file=sys.stderr)
+    if report.dbt_tests_failed:
+        print(f"  failed dbt test(s): {', '.join(report.dbt_tests_failed)}", file=sys.stderr)
     for error in report.errors:
         print(f"  {error}", file=sys.stderr)
-    print(f"  gates: {gates}; run id {report.run_id}", file=sys.stderr)
+    print(f"  gates: {gates}; dbt tests: {dbt_tests}; run id {report.run_id}", file=sys.stderr)
     return EXIT_FAILED
 
 

@@ -19,6 +19,8 @@ from dagster._core.instance.ref import InstanceRef
 
 from orchestration.settings import Settings
 
+GATE_PREFIX = "gx_"
+
 
 class RefreshAlreadyRunning(RuntimeError):
     pass
@@ -31,6 +33,8 @@ class RefreshReport:
     published: bool
     gates_passed: list[str] = field(default_factory=list)
     gates_failed: list[str] = field(default_factory=list)
+    dbt_tests_passed: list[str] = field(default_factory=list)
+    dbt_tests_failed: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -97,15 +101,18 @@ def _report(result: dg.ExecuteInProcessResult) -> RefreshReport:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
             name = evaluation.check_name
-            (report.gates_passed if evaluation.passed else report.gates_failed).append(name)
+            if name.startswith(GATE_PREFIX):
+                (report.gates_passed if evaluation.passed else report.gates_failed).append(name)
+            else:
+                failed = report.dbt_tests_failed
+                (report.dbt_tests_passed if evaluation.passed else failed).append(name)
         elif event.event_type_value == "STEP_FAILURE":
             report.failed_steps.append(event.step_key or "?")
             error = event.event_specific_data.error
             if error is not None:
                 report.errors.append(f"{event.step_key}: {error.message.strip().splitlines()[0]}")
-        elif (
-            event.event_type_value == "ASSET_MATERIALIZATION"
-            and event.asset_key == dg.AssetKey("served_warehouse")
+        elif event.event_type_value == "ASSET_MATERIALIZATION" and event.asset_key == dg.AssetKey(
+            "served_warehouse"
         ):
             report.published = True
     report.success = report.success and report.published

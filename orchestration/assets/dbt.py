@@ -40,7 +40,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, layer: str) -
     settings = Settings.from_env()
     settings.prepare()
     progress.report(context, f"dbt {layer}: building")
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+    # One fixed target folder, so dbt re-uses its partial parse instead of parsing anew.
+    invocation = dbt.cli(
+        ["build"], context=context, raise_on_error=False, target_path=dbt_project.target_path
+    )
     events = list(invocation.stream())
     manifest = invocation.manifest
     relations = {

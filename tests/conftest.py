@@ -1,0 +1,83 @@
+"""Shared fixtures: the bundled sample dumps and a whole refresh on them in a temp folder."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import PROJECT_ROOT, Settings
+
+SAMPLES_DIR = PROJECT_ROOT / "warehouse" / "landing"
+SAMPLE_FILES = sorted(SAMPLES_DIR.glob("*.txt"))
+
+
+@dataclass
+class Refreshed:
+    settings: Settings
+    report: object
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Read the served file the way a BI tool does: read-only."""
+        con = duckdb.connect(str(self.settings.served_db), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def scalar(self, sql: str) -> object:
+        return self.query(sql)[0][0]
+
+
+def make_settings(root: Path, dumps: dict[str, bytes] | None = None) -> Settings:
+    """A landing folder holding ``dumps`` (default: the bundled samples) under ``root``."""
+    landing = root / "landing"
+    landing.mkdir(parents=True)
+    if dumps is None:
+        for path in SAMPLE_FILES:
+            shutil.copy(path, landing / path.name)
+    else:
+        for name, data in dumps.items():
+            (landing / name).write_bytes(data)
+    return Settings(landing_dir=landing, warehouse_dir=root / "warehouse")
+
+
+def refresh(settings: Settings) -> Refreshed:
+    """One whole refresh in-process (the Dagster refresh job), as the CLI runs it."""
+    from orchestration.refresh import open_instance, prepare_dbt, run_refresh
+
+    settings.export()
+    settings.prepare()
+    prepare_dbt()
+    with open_instance(settings) as instance:
+        report = run_refresh(settings, instance)
+    return Refreshed(settings=settings, report=report)
+
+
+@pytest.fixture
+def isolated_env(monkeypatch):
+    """Restore the paperhouse environment variables after a test that exports its own."""
+    for name in ("PAPERHOUSE_LANDING_DIR", "PAPERHOUSE_WAREHOUSE_DIR", "PAPERHOUSE_BUILD_DB"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    """dbt's manifest, prepared explicitly (the Definitions load it, never parse it)."""
+    from orchestration.dbt_project import dbt_project
+    from orchestration.refresh import prepare_dbt
+
+    prepare_dbt()
+    return dbt_project.manifest_path
+
+
+@pytest.fixture(scope="session")
+def sample_refresh(tmp_path_factory) -> Refreshed:
+    """A whole refresh of the bundled samples, shared by the read-only integration tests."""
+    result = refresh(make_settings(tmp_path_factory.mktemp("samples")))
+    assert result.report.success, result.report
+    return result

@@ -1,0 +1,94 @@
+"""A whole refresh of the bundled samples, checked the way a BI user would check it."""
+
+import os
+import stat
+
+from orchestration.warehouse.publish import wal_path
+
+SAMPLE_LINES = 389 + 613 + 518
+
+
+def test_refresh_publishes_every_mart(sample_refresh):
+    report = sample_refresh.report
+    assert report.published
+    assert report.gates_failed == []
+    assert len(report.gates_passed) == 16
+    counts = {
+        table: sample_refresh.scalar(f"select count(*) from main.{table}")
+        for table in ("papers", "paper_links", "links", "paper_keywords", "keywords")
+    }
+    assert counts["papers"] == 494
+    assert counts["paper_links"] == 119
+    assert counts["links"] == 118
+    assert counts["paper_keywords"] > 494
+    assert counts["keywords"] > 0
+
+
+def test_papers_are_deduplicated_across_dumps(sample_refresh):
+    records, papers, repeated = sample_refresh.query(
+        "select sum(n_records), count(*), count(*) filter (where n_dumps > 1) from main.papers"
+    )[0]
+    assert (records, papers) == (504, 494)
+    assert repeated == 10
+    assert sample_refresh.scalar("select count(distinct paper_id) from main.papers") == 494
+
+
+def test_latest_dump_wins_and_dump_range_is_recorded(sample_refresh):
+    rows = sample_refresh.query(
+        "select first_seen_dump, last_seen_dump, n_dumps from main.papers where n_dumps > 1"
+    )
+    assert all(first < last for first, last, _ in rows)
+    assert {n for _, _, n in rows} == {2}
+
+
+def test_glued_title_and_listing_date(sample_refresh):
+    title = "Training Energy-Based Normalizing Flow with Score-Matching Objectives"
+    assert sample_refresh.query("select count(*) from main.papers where title = ?", [title]) == [
+        (1,)
+    ]
+    dated = sample_refresh.query(
+        "select listing_date, count(*) from main.papers group by 1 order by 1 nulls last"
+    )
+    assert dated[0][0] == "04-23"
+    assert dated[0][1] == 95 - sample_refresh.scalar(
+        "select count(*) from main.papers where first_seen_dump <> '000_2c40fea4dea4a2ab.txt'"
+        " and listing_date is not null"
+    )
+
+
+def test_text_is_cleaned(sample_refresh):
+    abstracts = " ".join(r[0] for r in sample_refresh.query("select abstract from main.papers"))
+    assert "Súmulas" in abstracts
+    assert "naïve" in abstracts
+    assert "\\'u" not in abstracts
+    assert " rightarrow" not in abstracts
+    assert "  " not in abstracts
+
+
+def test_every_raw_line_is_accounted_for(sample_refresh):
+    rows = sample_refresh.query(
+        "select lines, chrome_lines + blank_lines + 2 * records + rejects, status"
+        " from ops.dump_files"
+    )
+    assert len(rows) == 3
+    assert all(lines == accounted and status == "loaded" for lines, accounted, status in rows)
+    assert sum(lines for lines, _, _ in rows) == SAMPLE_LINES
+
+
+def test_gate_history_is_published(sample_refresh):
+    gates = sample_refresh.query(
+        "select gate, bool_and(success), sum(raised) from ops.gate_results group by gate"
+    )
+    assert len(gates) == 16
+    assert all(success and raised == 0 for _, success, raised in gates)
+
+
+def test_served_file_is_read_only_for_others_and_has_no_wal(sample_refresh):
+    served = sample_refresh.settings.served_db
+    mode = stat.S_IMODE(os.stat(served).st_mode)
+    assert mode & (stat.S_IWGRP | stat.S_IWOTH) == 0
+    assert not wal_path(served).exists()
+    schemas = {
+        r[0] for r in sample_refresh.query("select schema_name from information_schema.schemata")
+    }
+    assert {"main", "ops"} <= schemas
