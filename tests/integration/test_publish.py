@@ -1,0 +1,51 @@
+"""Publishing: a fresh file renamed onto the served path; readers keep what they had."""
+
+import duckdb
+import pytest
+
+from orchestration.warehouse.publish import MART_TABLES, PublishRefused, publish, wal_path
+
+
+def make_build_db(path, n_papers: int) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create schema ops")
+    for table in MART_TABLES:
+        con.execute(f"create table marts.{table} (id integer)")
+    con.execute("insert into marts.papers select range from range(?)", [n_papers])
+    for table in ("dump_files", "rejects", "gate_results"):
+        con.execute(f"create table ops.{table} (id integer)")
+    con.close()
+
+
+def test_reader_keeps_old_data_and_a_new_connection_sees_the_new(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_build_db(build, 3)
+    publish(build, served)
+    reader = duckdb.connect(str(served), read_only=True)
+    assert reader.execute("select count(*) from papers").fetchone() == (3,)
+
+    build.unlink()
+    make_build_db(build, 5)
+    result = publish(build, served)
+
+    assert result.row_counts["papers"] == 5
+    assert reader.execute("select count(*) from papers").fetchone() == (3,)
+    reader.close()
+    fresh = duckdb.connect(str(served), read_only=True)
+    assert fresh.execute("select count(*) from papers").fetchone() == (5,)
+    fresh.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+
+
+def test_publish_refuses_when_a_wal_sits_beside_the_served_file(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_build_db(build, 3)
+    publish(build, served)
+    before = served.read_bytes()
+    wal_path(served).write_bytes(b"stale")
+
+    with pytest.raises(PublishRefused, match=r"papers\.duckdb\.wal exists"):
+        publish(build, served)
+
+    assert served.read_bytes() == before
+    assert wal_path(served).read_bytes() == b"stale"
