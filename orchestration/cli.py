@@ -49,6 +49,7 @@ def refresh(args: argparse.Namespace) -> int:
         RefreshAlreadyRunning,
         open_instance,
         prepare_dbt,
+        quarantined_files,
         refresh_lock,
         run_refresh,
         served_summary,
@@ -96,6 +97,8 @@ def refresh(args: argparse.Namespace) -> int:
         print("\nsummary")
         for label, value in rows:
             print(f"  {label:<16}{value:>20}")
+        for name, status, reason in quarantined_files(settings.served_db):
+            print(f"warning: {name} {status}: {reason}")
         print(f"\npublished {settings.served_db} in {elapsed:.1f}s")
         return EXIT_OK
 

@@ -12,6 +12,7 @@ from orchestration.assets.ingest import DUMP_PARTITIONS, ingest_dumps
 from orchestration.assets.publish import served_warehouse
 from orchestration.checks.asset_checks import GATE_CHECKS
 from orchestration.jobs import landing_sensor, refresh_job, refresh_schedule
+from orchestration.resources import LOCK_KEY, RefreshLock
 
 defs = dg.Definitions(
     assets=[ingest_dumps, dbt_staging, dbt_intermediate, dbt_marts, served_warehouse],
@@ -19,7 +20,7 @@ defs = dg.Definitions(
     jobs=[refresh_job],
     sensors=[landing_sensor],
     schedules=[refresh_schedule],
-    resources={"dbt": dbt_resource()},
+    resources={"dbt": dbt_resource(), LOCK_KEY: RefreshLock()},
     executor=dg.in_process_executor,
 )
 

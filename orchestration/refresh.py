@@ -7,10 +7,6 @@ what happened. One refresh at a time per warehouse folder (an exclusive file loc
 
 from __future__ import annotations
 
-import fcntl
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,12 +14,11 @@ import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
 from orchestration.settings import Settings
+from orchestration.warehouse.lock import RefreshAlreadyRunning, refresh_lock
+
+__all__ = ["RefreshAlreadyRunning", "refresh_lock"]
 
 GATE_PREFIX = "gx_"
-
-
-class RefreshAlreadyRunning(RuntimeError):
-    pass
 
 
 @dataclass
@@ -37,25 +32,6 @@ class RefreshReport:
     dbt_tests_failed: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def refresh_lock(settings: Settings) -> Iterator[None]:
-    """Hold the warehouse's refresh lock, or raise at once if another refresh has it."""
-    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(settings.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise RefreshAlreadyRunning(
-                f"refresh already running on {settings.warehouse_dir} (lock {settings.lock_file})"
-            ) from error
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        yield
-    finally:
-        os.close(fd)
 
 
 def prepare_dbt() -> None:
@@ -135,5 +111,19 @@ def served_summary(served: Path) -> dict[str, int]:
         ).fetchone()
         counts.update(files=files, records=int(records), rejects=int(rejects))
         return counts
+    finally:
+        con.close()
+
+
+def quarantined_files(served: Path) -> list[tuple[str, str, str]]:
+    """(file, status, reason) of every current file that did not load records."""
+    import duckdb
+
+    con = duckdb.connect(str(served), read_only=True)
+    try:
+        return con.execute(
+            "select file_name, status, reason from ops.dump_files"
+            " where status in ('empty', 'rejected', 'unreadable') order by file_name"
+        ).fetchall()
     finally:
         con.close()

@@ -43,6 +43,11 @@ class Settings:
         return self.build_dir / "build.duckdb"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's run artifacts and partial-parse state for this warehouse."""
+        return self.build_dir / "dbt_target"
+
+    @property
     def served_db(self) -> Path:
         """The published file BI tools open read-only."""
         return self.warehouse_dir / SERVED_FILE_NAME

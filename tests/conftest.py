@@ -46,12 +46,12 @@ def make_settings(root: Path, dumps: dict[str, bytes] | None = None) -> Settings
 
 
 def refresh(settings: Settings) -> Refreshed:
-    """One whole refresh in-process (the Dagster refresh job), as the CLI runs it."""
-    from orchestration.refresh import open_instance, prepare_dbt, run_refresh
+    """One whole refresh in-process (the Dagster refresh job), as the CLI runs it. The dbt
+    manifest is prepared once per session (the ``dbt_manifest`` fixture)."""
+    from orchestration.refresh import open_instance, run_refresh
 
     settings.export()
     settings.prepare()
-    prepare_dbt()
     with open_instance(settings) as instance:
         report = run_refresh(settings, instance)
     return Refreshed(settings=settings, report=report)
@@ -76,7 +76,7 @@ def dbt_manifest() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_refresh(tmp_path_factory) -> Refreshed:
+def sample_refresh(tmp_path_factory, dbt_manifest) -> Refreshed:
     """A whole refresh of the bundled samples, shared by the read-only integration tests."""
     result = refresh(make_settings(tmp_path_factory.mktemp("samples")))
     assert result.report.success, result.report

@@ -52,11 +52,13 @@ case
 end
 {%- endmacro %}
 
-{#- A repository on a code host: GitHub, or owner/name on GitLab, Gitee, Bitbucket, Codeberg. -#}
+{#- A repository on a code host: GitHub, owner/name on GitLab, Gitee, Bitbucket, Codeberg,
+    or an anonymised review repository (anonymous.4open.science/r/name). -#}
 {% macro is_code_link(link_type, host, path) -%}
 (
     {{ link_type }} = 'github_repo'
     or ({{ host }} in ('gitlab.com', 'gitee.com', 'bitbucket.org', 'codeberg.org')
         and regexp_matches({{ path }}, '^/[^/]+/[^/]+'))
+    or ({{ host }} = 'anonymous.4open.science' and regexp_matches({{ path }}, '^/r/[^/]+'))
 )
 {%- endmacro %}

@@ -6,7 +6,7 @@
     na\"{\i}ve -> naïve (the letter gets a combining mark, then NFC composes the pair);
   - a stray comment mark between sentences ("results. % Moreover") is dropped;
   - "rightarrow" / "leftarrow" left over from $\rightarrow$ become → / ←;
-  - --- -> em dash, -- -> en dash;
+  - " --- " -> " — ", " -- " -> " – " (only between spaces, so URLs keep their dashes);
   - whitespace runs collapse to one space, ends are trimmed, Unicode NFC.
 -#}
 {% macro clean_text(column) -%}
@@ -21,8 +21,8 @@
     ("'([.!?])\\s+%\\s+'", "'\\1 '"),
     ("'(^|[^A-Za-z])\\\\?rightarrow'", "'\\1→'"),
     ("'(^|[^A-Za-z])\\\\?leftarrow'", "'\\1←'"),
-    ("'---'", "'—'"),
-    ("'--'", "'–'"),
+    ("'\\s---\\s'", "' — '"),
+    ("'\\s--\\s'", "' – '"),
     ("'\\s+'", "' '"),
 ] -%}
 {%- set ns = namespace(sql=column) -%}

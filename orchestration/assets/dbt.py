@@ -10,6 +10,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration import progress
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.dbt_project import dbt_project
+from orchestration.faults import pause_point
+from orchestration.resources import RefreshLock
 from orchestration.settings import Settings
 from orchestration.warehouse.build_db import connect
 
@@ -40,11 +42,15 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, layer: str) -
     settings = Settings.from_env()
     settings.prepare()
     progress.report(context, f"dbt {layer}: building")
-    # One fixed target folder, so dbt re-uses its partial parse instead of parsing anew.
+    # One target folder per warehouse: dbt re-uses its partial parse only while the
+    # profile (the build database path) is unchanged, and run artifacts stay with the data.
     invocation = dbt.cli(
-        ["build"], context=context, raise_on_error=False, target_path=dbt_project.target_path
+        ["build"], context=context, raise_on_error=False, target_path=settings.dbt_target_dir
     )
-    events = list(invocation.stream())
+    events = []
+    for event in invocation.stream():
+        events.append(event)
+        pause_point(f"dbt_{layer}")
     manifest = invocation.manifest
     relations = {
         dg.AssetKey([node["schema"], node["name"]]): _relation(node)
@@ -87,7 +93,9 @@ TRANSLATOR = PaperhouseDbtTranslator()
     project=dbt_project,
     pool=WRITER_POOL,
 )
-def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_staging(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock
+):
     """Staging models: cleaned text and the stable paper_id; the seeds."""
     yield from _build(context, dbt, "staging")
 
@@ -100,7 +108,9 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     project=dbt_project,
     pool=WRITER_POOL,
 )
-def dbt_intermediate(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_intermediate(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock
+):
     """Intermediate models: papers deduplicated, URLs, keyword candidates, keyphrases."""
     yield from _build(context, dbt, "intermediate")
 
@@ -113,7 +123,9 @@ def dbt_intermediate(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     project=dbt_project,
     pool=WRITER_POOL,
 )
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_marts(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock
+):
     """The five marts of the BI contract, with enforced dbt contracts."""
     yield from _build(context, dbt, "marts")
 

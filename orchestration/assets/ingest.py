@@ -6,6 +6,7 @@ from collections import Counter
 import dagster as dg
 
 from orchestration import progress
+from orchestration.resources import LOCK_KEY
 from orchestration.settings import Settings
 from orchestration.warehouse.build_db import connect, ensure_schema
 from orchestration.warehouse.landing import scan_landing
@@ -45,6 +46,7 @@ REJECTS = dg.AssetKey(["ops", "rejects"])
     partitions_def=DUMP_PARTITIONS,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WRITER_POOL,
+    required_resource_keys={LOCK_KEY},
 )
 def ingest_dumps(context: dg.AssetExecutionContext):
     """Load the dump versions of this run's partitions from the landing folder."""

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration import progress
 from orchestration.assets.ingest import DUMP_FILES, REJECTS, WRITER_POOL
+from orchestration.resources import LOCK_KEY
 from orchestration.settings import Settings
 from orchestration.warehouse.publish import MART_TABLES, publish
 
@@ -14,6 +15,7 @@ from orchestration.warehouse.publish import MART_TABLES, publish
     group_name="serve",
     kinds={"duckdb"},
     pool=WRITER_POOL,
+    required_resource_keys={LOCK_KEY},
     description="papers.duckdb for BI tools: marts in schema main, ops tables in schema ops. "
     "Built as a new file and atomically renamed onto the served path; refused if a .wal "
     "sits beside it. Runs only when every upstream gate passed.",
@@ -21,12 +23,17 @@ from orchestration.warehouse.publish import MART_TABLES, publish
 def served_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
     progress.report(context, f"publish: building {settings.served_db}")
-    result = publish(settings.build_db, settings.served_db)
-    progress.report(context, f"publish: {result.path} ({result.bytes} bytes)")
+    result = publish(settings.build_db, settings.served_db, run_id=context.run.run_id)
+    if result.republished:
+        progress.report(context, f"publish: {result.path} ({result.bytes} bytes)")
+    else:
+        progress.report(context, f"publish: {result.path} already holds this content; kept")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
             "bytes": result.bytes,
+            "republished": result.republished,
+            "fingerprint": result.fingerprint,
             "row_counts": dg.MetadataValue.json(result.row_counts),
             "dagster/row_count": result.row_counts["papers"],
         }

@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration import progress
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.checks.gates import GATES, Gate, record_gate_result, run_gate
+from orchestration.resources import LOCK_KEY
 from orchestration.settings import Settings
 from orchestration.warehouse.build_db import connect, ensure_schema
 
@@ -42,6 +43,7 @@ def gate_check(gate: Gate) -> dg.AssetChecksDefinition:
         description=f"GX suite expectations/{gate.suite}.json. {gate.description}",
         blocking=True,
         pool=WRITER_POOL,
+        required_resource_keys={LOCK_KEY},
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
         settings = Settings.from_env()

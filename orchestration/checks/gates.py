@@ -63,7 +63,7 @@ GATES: tuple[Gate, ...] = (
             select
                 *,
                 lines - (chrome_lines + blank_lines + 2 * records + rejects) as unaccounted_lines,
-                status in ('loaded', 'superseded') as parsed,
+                status in ('loaded', 'empty', 'superseded') as parsed,
                 lines is not null as has_line_counts
             from ops.dump_files
         """,

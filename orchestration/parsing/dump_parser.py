@@ -41,8 +41,19 @@ ABSTRACT_MIN_CHARS = 250
 ABSTRACT_MIN_CHARS_MULTI_SENTENCE = 100
 SENTENCE_BREAK = r"[.!?] [A-Z]"
 
+#: No title or abstract is this long; a longer line is garbage (a pasted blob, minified
+#: data) and is rejected whole. Rejected lines are stored cut to REJECT_RAW_MAX_CHARS.
+MAX_LINE_CHARS = 20_000
+REJECT_RAW_MAX_CHARS = 2_000
+
 REASON_TITLE_WITHOUT_ABSTRACT = "title_without_abstract"
 REASON_ABSTRACT_WITHOUT_TITLE = "abstract_without_title"
+REASON_LINE_TOO_LONG = "line_too_long"
+REJECT_REASONS = (
+    REASON_TITLE_WITHOUT_ABSTRACT,
+    REASON_ABSTRACT_WITHOUT_TITLE,
+    REASON_LINE_TOO_LONG,
+)
 
 RECORD_SCHEMA = {
     "line_number": pl.Int64,
@@ -189,7 +200,9 @@ def parse_text(text: str) -> ParsedDump:
     count = dict(zip(counts["kind"].to_list(), counts["len"].to_list(), strict=True))
     listing_date = listing_date_of(lines.filter(pl.col("kind") == "date"))
 
-    paired = pair_content(lines.filter(pl.col("kind") == "content"))
+    content = lines.filter(pl.col("kind") == "content")
+    too_long = pl.col("content").str.len_chars() > MAX_LINE_CHARS
+    paired = pair_content(content.filter(~too_long))
     roles = pl.col("role")
     records = (
         paired.with_columns(
@@ -204,8 +217,16 @@ def parse_text(text: str) -> ParsedDump:
             pl.lit(listing_date, dtype=pl.String).alias("listing_date"),
         )
     )
-    rejects = paired.filter(~roles.is_in(["title", "abstract"])).select(
+    unpaired = paired.filter(~roles.is_in(["title", "abstract"])).select(
         "line_number", "raw_line", roles.alias("reason")
+    )
+    garbage = content.filter(too_long).select(
+        "line_number", "raw_line", pl.lit(REASON_LINE_TOO_LONG).alias("reason")
+    )
+    rejects = (
+        pl.concat([unpaired, garbage])
+        .sort("line_number")
+        .with_columns(pl.col("raw_line").str.slice(0, REJECT_RAW_MAX_CHARS))
     )
     return ParsedDump(
         records=records.cast(RECORD_SCHEMA),

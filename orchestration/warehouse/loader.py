@@ -1,13 +1,17 @@
 """Load dumps into the build database: one transaction per dump, nothing loaded twice.
 
-Rules, per landed file ``name`` with hash ``h``:
+Rules, per landed file ``name`` with hash ``h`` (statuses in ``ops.dump_files``):
 
-- ``(name, h)`` already loaded: nothing to do.
-- ``h`` already loaded under another name: recorded as ``duplicate`` of that name.
+- ``(name, h)`` already recorded as loaded, empty, duplicate or rejected: nothing to do.
+- ``h`` already loaded under another name: ``duplicate`` of that name, nothing loaded.
+- a file that is not a text dump (binary, not UTF-8): ``rejected``, with the reason.
+- a file that vanished or changed between scan and read: ``unreadable``; it is retried
+  by the next refresh.
 - otherwise the dump is parsed and, in one transaction, every earlier version of
   ``name`` is removed from ``raw.records`` / ``ops.rejects`` and marked ``superseded``,
-  and this version's records and rejects are inserted.
-- a file that is not a text dump is recorded as ``rejected`` with the reason.
+  and this version's records and line-level rejects are inserted: ``loaded``, or
+  ``empty`` when the file holds no title/abstract pair (empty, chrome only, all lines
+  rejected).
 
 Values reach SQL only as parameters or Arrow tables, never spliced into the text.
 """
@@ -21,13 +25,18 @@ from datetime import UTC, datetime
 import duckdb
 import polars as pl
 
+from orchestration.faults import pause_point
 from orchestration.parsing.dump_parser import DumpFormatError, ParsedDump, parse_dump
 from orchestration.warehouse.landing import LandedFile
 
 STATUS_LOADED = "loaded"
+STATUS_EMPTY = "empty"
 STATUS_DUPLICATE = "duplicate"
 STATUS_SUPERSEDED = "superseded"
 STATUS_REJECTED = "rejected"
+STATUS_UNREADABLE = "unreadable"
+#: Statuses after which the same (name, bytes) is never looked at again.
+FINAL_STATUSES = (STATUS_LOADED, STATUS_EMPTY, STATUS_DUPLICATE, STATUS_REJECTED)
 
 
 @dataclass(frozen=True)
@@ -100,8 +109,9 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, file: LandedFile, parsed: Pars
     con.execute("delete from raw.records where file_name = ?", [file.name])
     con.execute("delete from ops.rejects where file_name = ?", [file.name])
     con.execute(
-        "update ops.dump_files set status = ? where file_name = ? and sha256 <> ? and status = ?",
-        [STATUS_SUPERSEDED, file.name, file.sha256, STATUS_LOADED],
+        "update ops.dump_files set status = ?"
+        " where file_name = ? and sha256 <> ? and status in (?, ?)",
+        [STATUS_SUPERSEDED, file.name, file.sha256, STATUS_LOADED, STATUS_EMPTY],
     )
     identity = [pl.lit(file.sha256).alias("dump_sha256"), pl.lit(file.name).alias("file_name")]
     records = parsed.records.select(*identity, pl.all()).to_arrow()  # noqa: F841 (used by SQL)
@@ -112,8 +122,9 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, file: LandedFile, parsed: Pars
 
 def load_file(con: duckdb.DuckDBPyConnection, file: LandedFile) -> LoadOutcome:
     """Bring one landed file into the build database (see the module rules)."""
-    if _status_of(con, file) in (STATUS_LOADED, STATUS_DUPLICATE, STATUS_REJECTED):
-        return LoadOutcome(file.name, file.sha256, _status_of(con, file) or "", skipped=True)
+    status = _status_of(con, file)
+    if status in FINAL_STATUSES:
+        return LoadOutcome(file.name, file.sha256, status, skipped=True)
 
     original = _loaded_under_other_name(con, file)
     if original is not None:
@@ -125,25 +136,41 @@ def load_file(con: duckdb.DuckDBPyConnection, file: LandedFile) -> LoadOutcome:
     try:
         data = file.path.read_bytes()
     except FileNotFoundError:
-        _record_manifest(con, file, STATUS_REJECTED, reason="vanished: file disappeared before it was read")
-        return LoadOutcome(file.name, file.sha256, STATUS_REJECTED, reason="vanished")
+        return _unreadable(con, file, "vanished: the file disappeared before it was read")
     if hashlib.sha256(data).hexdigest() != file.sha256:
-        reason = "changed_while_reading: bytes differ from the scanned hash; the next refresh retries"
-        return LoadOutcome(file.name, file.sha256, STATUS_REJECTED, reason=reason)
+        return _unreadable(con, file, "changed_while_reading: bytes differ from the scanned hash")
     try:
         parsed = parse_dump(data)
     except DumpFormatError as error:
         _record_manifest(con, file, STATUS_REJECTED, reason=f"{error.reason}: {error}")
         return LoadOutcome(file.name, file.sha256, STATUS_REJECTED, reason=str(error))
 
+    status, reason = _parsed_status(parsed)
     con.execute("begin transaction")
     try:
         _replace_rows(con, file, parsed)
-        _record_manifest(con, file, STATUS_LOADED, parsed=parsed)
+        _record_manifest(con, file, status, parsed=parsed, reason=reason)
+        pause_point("ingest")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return LoadOutcome(
-        file.name, file.sha256, STATUS_LOADED, parsed.records.height, parsed.rejected_lines
+        file.name, file.sha256, status, parsed.records.height, parsed.rejected_lines, reason
     )
+
+
+def _parsed_status(parsed: ParsedDump) -> tuple[str, str | None]:
+    if parsed.records.height:
+        return STATUS_LOADED, None
+    if parsed.rejected_lines:
+        return STATUS_EMPTY, f"no title/abstract pair; all {parsed.rejected_lines} content lines rejected"
+    if parsed.chrome_lines:
+        return STATUS_EMPTY, "no title/abstract pair: page chrome only"
+    return STATUS_EMPTY, "no title/abstract pair: the file is empty"
+
+
+def _unreadable(con: duckdb.DuckDBPyConnection, file: LandedFile, reason: str) -> LoadOutcome:
+    """Record a file that could not be read as scanned; the next refresh tries again."""
+    _record_manifest(con, file, STATUS_UNREADABLE, reason=f"{reason}; retried by the next refresh")
+    return LoadOutcome(file.name, file.sha256, STATUS_UNREADABLE, reason=reason)

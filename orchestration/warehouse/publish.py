@@ -4,6 +4,12 @@ The served path is never opened read-write: a new file is built beside it, check
 closed, made read-only for group and others, and atomically renamed onto the served
 path. Readers that have the old file open keep their (unlinked) inode and see the new
 data when they reconnect.
+
+A refresh that changed nothing does not republish: the content fingerprint of the marts
+and the manifest (row count and an order-independent hash per table) is stored in the
+served file's ``ops.publish_info``, and an equal fingerprint leaves the served file
+untouched (same inode, same mtime). The gate history of such a run reaches BI users
+with the next publish that changes data.
 """
 
 from __future__ import annotations
@@ -15,8 +21,12 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.faults import pause_point
+
 MART_TABLES = ("papers", "paper_links", "links", "paper_keywords", "keywords")
 OPS_TABLES = ("dump_files", "rejects", "gate_results")
+#: What the fingerprint covers: everything BI users query except the gate history.
+FINGERPRINTED = tuple(f"marts.{t}" for t in MART_TABLES) + ("ops.dump_files", "ops.rejects")
 SERVED_MODE = 0o644
 
 
@@ -29,6 +39,8 @@ class PublishResult:
     path: Path
     row_counts: dict[str, int]
     bytes: int
+    republished: bool
+    fingerprint: str
 
 
 def wal_path(served: Path) -> Path:
@@ -39,27 +51,69 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def publish(build_db: Path, served: Path) -> PublishResult:
-    """Copy marts (schema ``main``) and ops tables (schema ``ops``) into a new served file."""
+def publish(build_db: Path, served: Path, run_id: str | None = None) -> PublishResult:
+    """Copy marts (schema ``main``) and ops tables (schema ``ops``) into a new served file,
+    unless the served file already holds exactly this content."""
     if wal_path(served).exists():
         raise PublishRefused(
             f"refusing to publish: {wal_path(served)} exists, so something opened the served "
             "file read-write. Close it, check the file, remove the .wal, and refresh again."
         )
     served.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(served)
+    build = duckdb.connect(str(build_db), read_only=True)
+    try:
+        fingerprint = content_fingerprint(build)
+        counts = _row_counts(build, "marts")
+    finally:
+        build.close()
+    if served.exists() and served_fingerprint(served) == fingerprint:
+        return PublishResult(served, counts, served.stat().st_size, False, fingerprint)
+
     staging = served.with_name(f".{served.name}.{uuid.uuid4().hex}.tmp")
     try:
-        counts = _build_served_file(build_db, staging)
+        _build_served_file(build_db, staging, fingerprint, run_id)
         os.chmod(staging, SERVED_MODE)
+        pause_point("publish")
         os.replace(staging, served)
         _fsync_dir(served.parent)
     finally:
         staging.unlink(missing_ok=True)
         wal_path(staging).unlink(missing_ok=True)
-    return PublishResult(path=served, row_counts=counts, bytes=served.stat().st_size)
+    return PublishResult(served, counts, served.stat().st_size, True, fingerprint)
 
 
-def _build_served_file(build_db: Path, target: Path) -> dict[str, int]:
+def content_fingerprint(con: duckdb.DuckDBPyConnection, prefix: str = "") -> str:
+    """Row count and order-independent row hash of every fingerprinted table."""
+    parts = []
+    for table in FINGERPRINTED:
+        count, digest = con.execute(
+            f"select count(*), coalesce(bit_xor(hash(t)), 0) from {prefix}{table} as t"
+        ).fetchone()
+        parts.append(f"{table}:{count}:{digest}")
+    return ";".join(parts)
+
+
+def served_fingerprint(served: Path) -> str | None:
+    """The fingerprint recorded in a served file, or None for an older or foreign file."""
+    con = duckdb.connect(str(served), read_only=True)
+    try:
+        row = con.execute("select fingerprint from ops.publish_info").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
+    return {
+        table: con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
+        for table in MART_TABLES
+    }
+
+
+def _build_served_file(build_db: Path, target: Path, fingerprint: str, run_id: str | None) -> None:
     con = duckdb.connect(str(target))
     try:
         con.execute(f"attach {_sql_string(str(build_db))} as build (read_only)")
@@ -68,15 +122,22 @@ def _build_served_file(build_db: Path, target: Path) -> dict[str, int]:
             con.execute(f"create table main.{table} as select * from build.marts.{table}")
         for table in OPS_TABLES:
             con.execute(f"create table ops.{table} as select * from build.ops.{table}")
-        counts = {
-            table: con.execute(f"select count(*) from main.{table}").fetchone()[0]
-            for table in MART_TABLES
-        }
+        con.execute(
+            "create table ops.publish_info as"
+            " select ?::varchar as fingerprint, ?::varchar as run_id,"
+            " now()::timestamp as published_at",
+            [fingerprint, run_id],
+        )
         con.execute("detach build")
         con.execute("checkpoint")
     finally:
         con.close()
-    return counts
+
+
+def _remove_stale_builds(served: Path) -> None:
+    """Temp files left by a publish that was killed before its rename."""
+    for stale in served.parent.glob(f".{served.name}.*.tmp*"):
+        stale.unlink(missing_ok=True)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -49,3 +49,20 @@ def test_publish_refuses_when_a_wal_sits_beside_the_served_file(tmp_path):
 
     assert served.read_bytes() == before
     assert wal_path(served).read_bytes() == b"stale"
+
+
+def test_identical_content_is_not_republished_and_stale_builds_are_cleared(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_build_db(build, 3)
+    first = publish(build, served)
+    before = served.stat()
+    stale = tmp_path / ".papers.duckdb.deadbeef.tmp"
+    stale.write_bytes(b"left by a killed publish")
+
+    second = publish(build, served)
+
+    assert first.republished and not second.republished
+    assert second.fingerprint == first.fingerprint
+    after = served.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert not stale.exists()

@@ -40,7 +40,7 @@ def test_paper_ids_survive_a_different_file_order(sample_refresh, tmp_path):
     assert other.scalar("select min(first_seen_dump) from main.papers").startswith("a_")
 
 
-def test_second_refresh_without_new_input_changes_nothing(tmp_path, isolated_env):
+def test_second_refresh_without_new_input_changes_nothing(tmp_path, isolated_env, dbt_manifest):
     settings = make_settings(tmp_path)
     first = refresh(settings)
     before = first.query("select * from main.papers order by paper_id")
