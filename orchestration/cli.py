@@ -30,7 +30,6 @@ class _ProgressFormatter(logging.Formatter):
 
 
 def _quiet_libraries() -> None:
-    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("dagster").setLevel(logging.WARNING)
 

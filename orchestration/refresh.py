@@ -45,6 +45,9 @@ def open_instance(settings: Settings) -> dg.DagsterInstance:
     """The CLI's Dagster instance: run history under the warehouse folder. Mutual exclusion
     comes from the refresh lock, so no pool limits apply to these in-process runs."""
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
     home = str(settings.dagster_home)
     return dg.DagsterInstance.from_ref(InstanceRef.from_dir(home, config_dir=home))
 

@@ -93,9 +93,7 @@ TRANSLATOR = PaperhouseDbtTranslator()
     project=dbt_project,
     pool=WRITER_POOL,
 )
-def dbt_staging(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock
-):
+def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock):
     """Staging models: cleaned text and the stable paper_id; the seeds."""
     yield from _build(context, dbt, "staging")
 
@@ -123,9 +121,7 @@ def dbt_intermediate(
     project=dbt_project,
     pool=WRITER_POOL,
 )
-def dbt_marts(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock
-):
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock):
     """The five marts of the BI contract, with enforced dbt contracts."""
     yield from _build(context, dbt, "marts")
 

@@ -242,7 +242,7 @@ GATES_BY_NAME = {gate.name: gate for gate in GATES}
 def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
     """Validate the gate's rows with its suite. A query that fails is the gate failing."""
     try:
-        frame = con.execute(gate.query).to_arrow_table().to_pandas()
+        frame = con.sql(gate.query).to_arrow_table().to_pandas()
     except duckdb.Error as error:
         failure = ExpectationOutcome(
             expectation="gate_query", column=None, success=False, raised=True, error=str(error)

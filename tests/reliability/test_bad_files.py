@@ -9,7 +9,7 @@ import pytest
 
 from orchestration.parsing.dump_parser import MAX_LINE_CHARS, REJECT_RAW_MAX_CHARS
 from orchestration.warehouse.build_db import connect, ensure_schema
-from orchestration.warehouse.landing import LandedFile, scan_landing
+from orchestration.warehouse.landing import scan_landing
 from orchestration.warehouse.loader import load_file
 from tests.conftest import SAMPLE_FILES, make_settings, refresh
 

@@ -96,9 +96,10 @@ corpus as (
 ),
 
 surfaces as (
-    select stem, mode(surface) as surface
-    from ngrams
-    group by stem
+    -- the most common spelling; ties go to the alphabetically first, so runs agree
+    select stem, surface
+    from (select stem, surface, count(*) as n from ngrams group by stem, surface)
+    qualify row_number() over (partition by stem order by n desc, surface) = 1
 ),
 
 scored as (

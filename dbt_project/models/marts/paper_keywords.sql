@@ -24,7 +24,10 @@ with candidates as (
 deduplicated as (
     select *
     from candidates
-    qualify row_number() over (partition by paper_id, kind, keyword order by score desc) = 1
+    qualify
+        row_number() over (
+            partition by paper_id, kind, keyword order by score desc, expansion
+        ) = 1
 )
 
 select
