@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+import traceback
 
 from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV, Settings
 
@@ -18,6 +19,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
+DEBUG_ENV = "PAPERHOUSE_DEBUG"
 
 
 class _ProgressFormatter(logging.Formatter):
@@ -75,6 +77,16 @@ def refresh(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as error:  # a failure outside any step: storage full, instance broken
+        if os.environ.get(DEBUG_ENV):
+            traceback.print_exc()
+        reason = (str(error).strip().splitlines() or [""])[0][:300]
+        print(
+            f"\nrefresh FAILED after {time.monotonic() - started:.1f}s; nothing was published: "
+            f"{type(error).__name__}: {reason} (set {DEBUG_ENV}=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     elapsed = time.monotonic() - started
 
     gates = f"{len(report.gates_passed)} passed, {len(report.gates_failed)} failed"

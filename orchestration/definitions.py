@@ -7,10 +7,11 @@ watches the landing folder; a schedule refreshes everything daily.
 
 import dagster as dg
 
-from orchestration.assets.dbt import dbt_intermediate, dbt_marts, dbt_resource, dbt_staging
+from orchestration.assets.dbt import dbt_intermediate, dbt_marts, dbt_staging
 from orchestration.assets.ingest import DUMP_PARTITIONS, ingest_dumps
 from orchestration.assets.publish import served_warehouse
 from orchestration.checks.asset_checks import GATE_CHECKS
+from orchestration.dbt_project import dbt_resource
 from orchestration.jobs import landing_sensor, refresh_job, refresh_schedule
 from orchestration.resources import LOCK_KEY, RefreshLock
 

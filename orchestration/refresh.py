@@ -36,9 +36,9 @@ class RefreshReport:
 
 def prepare_dbt() -> None:
     """Parse the dbt project (``dbt parse``) so the Definitions can load its manifest."""
-    from orchestration.dbt_project import dbt_project
+    from orchestration.dbt_project import prepare_manifest
 
-    dbt_project.preparer.prepare(dbt_project)
+    prepare_manifest()
 
 
 def open_instance(settings: Settings) -> dg.DagsterInstance:

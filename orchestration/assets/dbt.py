@@ -124,7 +124,3 @@ def dbt_intermediate(
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock):
     """The five marts of the BI contract, with enforced dbt contracts."""
     yield from _build(context, dbt, "marts")
-
-
-def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project)

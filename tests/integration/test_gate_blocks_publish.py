@@ -26,9 +26,12 @@ def test_corrupt_raw_table_fails_its_gate_and_blocks_publish(
     staged_before.close()
 
     con = duckdb.connect(str(settings.build_db))
+    original = con.execute(
+        "select dump_sha256, line_number, title from raw.records order by all limit 1"
+    ).fetchone()
     con.execute(
-        "update raw.records set title = 'Daily Papers'"
-        " where line_number = (select min(line_number) from raw.records)"
+        "update raw.records set title = 'Daily Papers' where dump_sha256 = ? and line_number = ?",
+        list(original[:2]),
     )
     con.close()
 
@@ -48,3 +51,17 @@ def test_corrupt_raw_table_fails_its_gate_and_blocks_publish(
     assert len(failed) == 1
     assert "expect_column_values_to_not_match_regex(title)" in failed[0][0]
     assert "1/13 failed" in failed[0][0]
+
+    # the operator repairs the table; the next good publish carries the gate history
+    con = duckdb.connect(str(settings.build_db))
+    con.execute(
+        "update raw.records set title = ? where dump_sha256 = ? and line_number = ?",
+        [original[2], *original[:2]],
+    )
+    con.close()
+    repaired = refresh(settings)
+    assert repaired.report.success
+    history = repaired.query(
+        "select success, count(*) from ops.gate_results where gate = 'gx_raw_records' group by 1"
+    )
+    assert dict(history) == {True: 2, False: 1}

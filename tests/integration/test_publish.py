@@ -66,3 +66,11 @@ def test_identical_content_is_not_republished_and_stale_builds_are_cleared(tmp_p
     after = served.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert not stale.exists()
+
+
+def test_warehouse_path_with_a_quote_publishes(tmp_path):
+    folder = tmp_path / "it's; drop table papers; --"
+    folder.mkdir()
+    build, served = folder / "build.duckdb", folder / "papers.duckdb"
+    make_build_db(build, 2)
+    assert publish(build, served).row_counts["papers"] == 2

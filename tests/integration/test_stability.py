@@ -1,10 +1,11 @@
 """paper_id is derived from the title alone: stable across runs and across dump order;
-a second refresh with no new input changes nothing."""
+a second refresh with no new input changes nothing and does not republish."""
 
+import shutil
 import subprocess
 import sys
 
-from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV
+from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV, Settings
 from tests.conftest import SAMPLE_FILES, Refreshed, make_settings, refresh
 
 
@@ -40,13 +41,19 @@ def test_paper_ids_survive_a_different_file_order(sample_refresh, tmp_path):
     assert other.scalar("select min(first_seen_dump) from main.papers").startswith("a_")
 
 
-def test_second_refresh_without_new_input_changes_nothing(tmp_path, isolated_env, dbt_manifest):
-    settings = make_settings(tmp_path)
-    first = refresh(settings)
-    before = first.query("select * from main.papers order by paper_id")
+def test_second_refresh_without_new_input_changes_nothing(sample_refresh, tmp_path, isolated_env):
+    good = sample_refresh.settings
+    settings = Settings(landing_dir=good.landing_dir, warehouse_dir=tmp_path / "warehouse")
+    shutil.copytree(good.warehouse_dir, settings.warehouse_dir)
+    before = settings.served_db.stat()
+    papers_before = papers(sample_refresh)
+
     second = refresh(settings)
+
     assert second.report.success
-    assert second.query("select * from main.papers order by paper_id") == before
-    assert second.scalar("select count(*) from ops.dump_files") == 3
-    con_rows = second.query("select sum(records) from ops.dump_files where status = 'loaded'")
-    assert con_rows == [(504,)]
+    after = settings.served_db.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert papers(second) == papers_before
+    assert second.query("select status, count(*), sum(records) from ops.dump_files group by 1") == [
+        ("loaded", 3, 504)
+    ]

@@ -193,3 +193,13 @@ def test_gate_whose_query_fails_is_a_failed_gate(tmp_path):
     outcome = run_gate(con, GATES_BY_NAME["gx_papers"])
     assert not outcome.success
     assert outcome.raised and "marts.papers" in outcome.raised[0].error
+
+
+def test_hostile_file_name_never_reaches_sql_as_text(tmp_path):
+    name = "x'); drop table papers; --.txt"
+    con, outcome = load_alone(tmp_path, name, GOOD)
+    assert outcome.status == "loaded"
+    assert con.execute("select file_name from ops.dump_files").fetchall() == [(name,)]
+    assert con.execute("select file_name, title from raw.records").fetchall() == [
+        (name, "A Good Title")
+    ]
