@@ -27,7 +27,24 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
-def prepare_manifest() -> Path:
-    """``dbt parse``: writes the manifest the Definitions load."""
-    dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+def manifest_is_current() -> bool:
+    """The manifest exists and is newer than every file of the dbt project."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    generated = {dbt_project.project_dir / "target", dbt_project.project_dir / "logs"}
+    sources = (
+        path
+        for path in dbt_project.project_dir.rglob("*")
+        if path.is_file() and not any(folder in path.parents for folder in generated)
+    )
+    return all(path.stat().st_mtime <= built for path in sources)
+
+
+def prepare_manifest(force: bool = False) -> Path:
+    """``dbt parse`` when the project changed since the manifest was written (or always,
+    with ``force``): writes the manifest the Definitions load."""
+    if force or not manifest_is_current():
+        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     return dbt_project.manifest_path

@@ -85,42 +85,25 @@ def _event_key(context: dg.AssetExecutionContext, event: Any) -> dg.AssetKey | N
 TRANSLATOR = PaperhouseDbtTranslator()
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:staging",
-    name="dbt_staging",
-    dagster_dbt_translator=TRANSLATOR,
-    project=dbt_project,
-    pool=WRITER_POOL,
-)
-def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock):
-    """Staging models: cleaned text and the stable paper_id; the seeds."""
-    yield from _build(context, dbt, "staging")
+def dbt_layer(layer: str) -> dg.AssetsDefinition:
+    """The dbt models tagged ``layer`` as one multi-asset, built with ``dbt build``."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        select=f"tag:{layer}",
+        name=f"dbt_{layer}",
+        dagster_dbt_translator=TRANSLATOR,
+        project=dbt_project,
+        pool=WRITER_POOL,
+    )
+    def _layer(context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock):
+        yield from _build(context, dbt, layer)
+
+    return _layer
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:intermediate",
-    name="dbt_intermediate",
-    dagster_dbt_translator=TRANSLATOR,
-    project=dbt_project,
-    pool=WRITER_POOL,
-)
-def dbt_intermediate(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock
-):
-    """Intermediate models: papers deduplicated, URLs, keyword candidates, keyphrases."""
-    yield from _build(context, dbt, "intermediate")
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    select="tag:marts",
-    name="dbt_marts",
-    dagster_dbt_translator=TRANSLATOR,
-    project=dbt_project,
-    pool=WRITER_POOL,
-)
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock):
-    """The five marts of the BI contract, with enforced dbt contracts."""
-    yield from _build(context, dbt, "marts")
+#: staging: cleaned text, the stable paper_id, the seeds; intermediate: papers
+#: deduplicated, URLs, keyword candidates, keyphrases; marts: the BI contract.
+dbt_staging = dbt_layer("staging")
+dbt_intermediate = dbt_layer("intermediate")
+dbt_marts = dbt_layer("marts")

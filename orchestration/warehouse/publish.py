@@ -6,10 +6,11 @@ path. Readers that have the old file open keep their (unlinked) inode and see th
 data when they reconnect.
 
 A refresh that changed nothing does not republish: the content fingerprint of the marts
-and the manifest (row count and an order-independent hash per table) is stored in the
-served file's ``ops.publish_info``, and an equal fingerprint leaves the served file
-untouched (same inode, same mtime). The gate history of such a run reaches BI users
-with the next publish that changes data.
+and the manifest (row count and an order-independent hash per table) plus the number of
+failed gate evaluations is stored in the served file's ``ops.publish_info``, and an equal
+fingerprint leaves the served file untouched (same inode, same mtime). So a gate failure
+since the last publish always makes the next good refresh republish, carrying that
+history; the all-passing gate rows of a no-op run reach BI users with the next publish.
 """
 
 from __future__ import annotations
@@ -91,6 +92,10 @@ def content_fingerprint(con: duckdb.DuckDBPyConnection, prefix: str = "") -> str
             f"select count(*), coalesce(bit_xor(hash(t)), 0) from {prefix}{table} as t"
         ).fetchone()
         parts.append(f"{table}:{count}:{digest}")
+    failures = con.execute(
+        f"select count(*) from {prefix}ops.gate_results where not success"
+    ).fetchone()[0]
+    parts.append(f"gate_failures:{failures}")
     return ";".join(parts)
 
 

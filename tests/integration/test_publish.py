@@ -12,8 +12,9 @@ def make_build_db(path, n_papers: int) -> None:
     for table in MART_TABLES:
         con.execute(f"create table marts.{table} (id integer)")
     con.execute("insert into marts.papers select range from range(?)", [n_papers])
-    for table in ("dump_files", "rejects", "gate_results"):
+    for table in ("dump_files", "rejects"):
         con.execute(f"create table ops.{table} (id integer)")
+    con.execute("create table ops.gate_results (success boolean)")
     con.close()
 
 
@@ -74,3 +75,19 @@ def test_warehouse_path_with_a_quote_publishes(tmp_path):
     build, served = folder / "build.duckdb", folder / "papers.duckdb"
     make_build_db(build, 2)
     assert publish(build, served).row_counts["papers"] == 2
+
+
+def test_a_gate_failure_since_the_last_publish_forces_a_republish(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_build_db(build, 3)
+    publish(build, served)
+    con = duckdb.connect(str(build))
+    con.execute("insert into ops.gate_results values (false)")
+    con.close()
+
+    result = publish(build, served)
+
+    assert result.republished
+    reader = duckdb.connect(str(served), read_only=True)
+    assert reader.execute("select count(*) from ops.gate_results").fetchone() == (1,)
+    reader.close()
