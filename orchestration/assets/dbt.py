@@ -5,6 +5,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration import progress
@@ -63,8 +64,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, layer: str) -
             if isinstance(event, dg.Output | dg.AssetMaterialization):
                 relation = relations.get(_event_key(context, event))
                 if relation:
-                    rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
-                    event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+                    event = event.with_metadata(
+                        {**event.metadata, **_table_metadata(con, relation)}
+                    )
             yield event
     finally:
         con.close()
@@ -74,6 +76,22 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, layer: str) -
             metadata={"layer": layer},
         )
     progress.report(context, f"dbt {layer}: done")
+
+
+PREVIEW_ROWS = 5
+PREVIEW_CHARS = 60
+
+
+def _table_metadata(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, Any]:
+    """Row count and a short preview (long text cut) of a table the build just wrote."""
+    rows = con.sql(f"select count(*) from {relation}").fetchall()[0][0]
+    preview = con.sql(f"select * from {relation} limit {PREVIEW_ROWS}").df()
+    for column in preview.select_dtypes(include=["object", "string"]).columns:
+        preview[column] = preview[column].astype("string").str.slice(0, PREVIEW_CHARS)
+    return {
+        "dagster/row_count": rows,
+        "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+    }
 
 
 def _event_key(context: dg.AssetExecutionContext, event: Any) -> dg.AssetKey | None:
