@@ -114,10 +114,12 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, file: LandedFile, parsed: Pars
         [STATUS_SUPERSEDED, file.name, file.sha256, STATUS_LOADED, STATUS_EMPTY],
     )
     identity = [pl.lit(file.sha256).alias("dump_sha256"), pl.lit(file.name).alias("file_name")]
-    records = parsed.records.select(*identity, pl.all()).to_arrow()  # noqa: F841 (used by SQL)
-    rejects = parsed.rejects.select(*identity, pl.all()).to_arrow()  # noqa: F841 (used by SQL)
-    con.execute("insert into raw.records by name select * from records")
-    con.execute("insert into ops.rejects by name select * from rejects")
+    for table, frame in (("raw.records", parsed.records), ("ops.rejects", parsed.rejects)):
+        con.register("incoming", frame.select(*identity, pl.all()).to_arrow())
+        try:
+            con.execute(f"insert into {table} by name select * from incoming")
+        finally:
+            con.unregister("incoming")
 
 
 def load_file(con: duckdb.DuckDBPyConnection, file: LandedFile) -> LoadOutcome:
