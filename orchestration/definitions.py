@@ -2,13 +2,14 @@
 
 ingest (dynamic partitions, one per dump version) -> dbt staging -> dbt intermediate ->
 dbt marts -> publish, with a blocking GX gate on every table-producing step. A sensor
-watches the landing folder; a schedule refreshes everything daily.
+watches the landing folder; a schedule refreshes everything daily. Every step runs in
+the run's process (in-process executor): steps share the build database one at a time.
 """
 
 import dagster as dg
 
 from orchestration.assets.dbt import dbt_intermediate, dbt_marts, dbt_staging
-from orchestration.assets.ingest import DUMP_PARTITIONS, ingest_dumps
+from orchestration.assets.ingest import ingest_dumps
 from orchestration.assets.publish import served_warehouse
 from orchestration.checks.asset_checks import GATE_CHECKS
 from orchestration.dbt_project import dbt_resource
@@ -24,5 +25,3 @@ defs = dg.Definitions(
     resources={"dbt": dbt_resource(), LOCK_KEY: RefreshLock()},
     executor=dg.in_process_executor,
 )
-
-__all__ = ["DUMP_PARTITIONS", "defs"]
