@@ -46,15 +46,14 @@ def _show_progress() -> None:
 
 
 def refresh(args: argparse.Namespace) -> int:
+    from orchestration.dbt_project import prepare_manifest
     from orchestration.refresh import (
-        RefreshAlreadyRunning,
         open_instance,
-        prepare_dbt,
         quarantined_files,
-        refresh_lock,
         run_refresh,
         served_summary,
     )
+    from orchestration.warehouse.lock import RefreshAlreadyRunning, refresh_lock
 
     settings = Settings.from_env()
     if not settings.landing_dir.is_dir():
@@ -68,7 +67,7 @@ def refresh(args: argparse.Namespace) -> int:
     try:
         with refresh_lock(settings):
             settings.prepare()
-            prepare_dbt()
+            prepare_manifest()
             with open_instance(settings) as instance:
                 report = run_refresh(settings, instance)
     except RefreshAlreadyRunning as error:

@@ -32,10 +32,9 @@ def register_landing(instance: dg.DagsterInstance) -> tuple[list[str], list[str]
     Returns (all partition keys, the new ones), in partition order.
     """
     known = instance.get_dynamic_partitions(DUMP_PARTITIONS.name)
-    landed = []
-    for file in scan_landing(Settings.from_env().landing_dir):
-        if file.sha256 not in known and file.sha256 not in landed:
-            landed.append(file.sha256)
+    hashes = dict.fromkeys(f.sha256 for f in scan_landing(Settings.from_env().landing_dir))
+    known_hashes = set(known)
+    landed = [sha for sha in hashes if sha not in known_hashes]
     if landed:
         instance.add_dynamic_partitions(DUMP_PARTITIONS.name, landed)
     return instance.get_dynamic_partitions(DUMP_PARTITIONS.name), landed

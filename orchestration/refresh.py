@@ -13,12 +13,8 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
+from orchestration.checks import GATE_PREFIX
 from orchestration.settings import Settings
-from orchestration.warehouse.lock import RefreshAlreadyRunning, refresh_lock
-
-__all__ = ["RefreshAlreadyRunning", "refresh_lock"]
-
-GATE_PREFIX = "gx_"
 
 
 @dataclass
@@ -32,13 +28,6 @@ class RefreshReport:
     dbt_tests_failed: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-
-
-def prepare_dbt() -> None:
-    """Parse the dbt project (``dbt parse``) so the Definitions can load its manifest."""
-    from orchestration.dbt_project import prepare_manifest
-
-    prepare_manifest()
 
 
 def open_instance(settings: Settings) -> dg.DagsterInstance:

@@ -68,11 +68,9 @@ def isolated_env(monkeypatch):
 @pytest.fixture(scope="session")
 def dbt_manifest() -> Path:
     """dbt's manifest, prepared explicitly (the Definitions load it, never parse it)."""
-    from orchestration.dbt_project import dbt_project
-    from orchestration.refresh import prepare_dbt
+    from orchestration.dbt_project import prepare_manifest
 
-    prepare_dbt()
-    return dbt_project.manifest_path
+    return prepare_manifest()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from orchestration.checks import GATE_PREFIX
 from orchestration.checks.gx_validation import (
     ExpectationOutcome,
     SuiteOutcome,
@@ -34,7 +35,7 @@ class Gate:
 
     @property
     def name(self) -> str:
-        return f"gx_{self.suite}"
+        return f"{GATE_PREFIX}{self.suite}"
 
     @property
     def suite_path(self):

@@ -4,8 +4,8 @@ import os
 import subprocess
 import sys
 
-from orchestration.refresh import refresh_lock
 from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV, Settings
+from orchestration.warehouse.lock import refresh_lock
 
 
 def run_cli(settings: Settings) -> subprocess.CompletedProcess:

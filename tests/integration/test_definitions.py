@@ -3,6 +3,7 @@
 import dagster as dg
 import pytest
 
+from orchestration.checks import GATE_PREFIX
 from orchestration.checks.gates import GATES
 
 SERVED = dg.AssetKey("served_warehouse")
@@ -41,7 +42,7 @@ def test_every_table_producing_asset_has_a_blocking_gx_gate(defs, asset_graph):
     gated = {}
     for checks_def in defs.asset_checks or []:
         for spec in checks_def.check_specs:
-            if spec.name.startswith("gx_"):
+            if spec.name.startswith(GATE_PREFIX):
                 gated[spec.asset_key] = spec
                 assert spec.blocking, spec.name
     assert tables == set(gated), tables ^ set(gated)
