@@ -154,7 +154,7 @@ GATES: tuple[Gate, ...] = (
         suite="int_keyword_candidates",
         asset_key=("intermediate", "int_keyword_candidates"),
         table="intermediate.int_keyword_candidates",
-        description="Acronyms and title names: one-token keywords, expansion exactly for acronyms.",
+        description="Acronyms and title names: one or two words, expansion exactly for acronyms.",
         query="""
             select *, expansion is not null as has_expansion, kind = 'acronym' as is_acronym
             from intermediate.int_keyword_candidates

@@ -1,11 +1,12 @@
-"""Acronym definitions (long form (SHORT)) in titles and abstracts, and title names.
+"""Acronym definitions (Schwartz-Hearst) in titles and abstracts, and title names.
 
-Rules: orchestration/parsing/keywords.py (unit-tested there).
+Rules: orchestration/parsing/acronyms.py and keywords.py (unit-tested there).
 """
 
 import polars as pl
 
-from orchestration.parsing.keywords import acronym_definitions, title_names
+from orchestration.parsing.acronyms import acronym_definitions
+from orchestration.parsing.keywords import title_names
 
 
 def model(dbt, session):
