@@ -1,0 +1,202 @@
+"""Benchmark a full refresh of N generated papers, then an incremental one-dump refresh.
+
+    uv run python bench/run.py --papers 100000
+    uv run python bench/run.py --papers 5000 --json /tmp/bench.json   # the CI smoke run
+
+On a fresh folder: generate N papers (``bench/generate.py``), run ``paperhouse refresh``
+as a child process and time it, then add one more 500-paper dump and time the second
+refresh. Wall time per stage comes from the refresh's own progress lines (ingest, each
+dbt layer, each gate, publish; ``startup`` is the time before the first line); peak RSS
+is the largest sum of the resident sets of the refresh process and all its children
+(dbt), sampled every 50 ms from /proc. Prints a table and writes it as JSON.
+
+The results must also be correct: papers = distinct titles generated, links = URLs
+generated, and the refresh published (every gate passed); otherwise the exit code is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import PAPERS_PER_DUMP, generate  # noqa: E402
+
+PROGRESS = re.compile(r"^\[\s*([\d.]+)s\] ([^:]+): (.*)$")
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants."""
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
+        except OSError:
+            continue
+        pending += _children(pid)
+    return total
+
+
+@dataclass
+class Run:
+    label: str
+    wall_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    exit_code: int = 0
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
+    """Run ``paperhouse refresh``; stage times from its progress lines, peak tree RSS."""
+    run = Run(label)
+    stages: dict[str, float] = defaultdict(float)
+    peak = 0
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "orchestration.cli", "refresh"]
+    with log.open("w") as out:
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=out, text=True, bufsize=1
+        )
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss(child.pid))
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        last = 0.0
+        for line in child.stdout:
+            out.write(line)
+            match = PROGRESS.match(line)
+            if match:
+                at, stage = float(match[1]), match[2]
+                stages["startup" if last == 0.0 else stage] += at - last
+                last = at
+        run.exit_code = child.wait()
+        done.set()
+        sampler.join()
+    run.wall_s = time.perf_counter() - started
+    stages["shutdown"] += run.wall_s - last
+    run.stages = {k: round(v, 2) for k, v in stages.items()}
+    run.peak_rss_mb = round(peak / 2**20, 1)
+    return run
+
+
+def served_counts(served: Path) -> dict[str, int]:
+    with duckdb.connect(str(served), read_only=True) as con:
+        papers, links, keywords = con.execute(
+            "select (select count(*) from main.papers), (select count(*) from main.links),"
+            " (select count(*) from main.paper_keywords)"
+        ).fetchone()
+    return {"papers": papers, "links": links, "paper_keywords": keywords}
+
+
+def print_table(full: Run, incremental: Run) -> None:
+    names = list(dict.fromkeys([*full.stages, *incremental.stages]))
+    print(f"\n{'stage':<34}{'full (s)':>12}{'incremental (s)':>18}")
+    for name in names:
+        a, b = full.stages.get(name, 0.0), incremental.stages.get(name, 0.0)
+        print(f"{name:<34}{a:>12.2f}{b:>18.2f}")
+    print(f"{'total wall':<34}{full.wall_s:>12.2f}{incremental.wall_s:>18.2f}")
+    print(f"{'peak RSS of the tree (MB)':<34}{full.peak_rss_mb:>12.1f}{incremental.peak_rss_mb:>18.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path, help="fresh folder to use (default: a temp dir)")
+    parser.add_argument(
+        "--json", type=Path, help="where to write the results (default bench/results/N.json)"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args(argv)
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix=f"paperhouse-bench-{args.papers}-"))
+    shutil.rmtree(work, ignore_errors=True)
+    landing, extra, warehouse = work / "landing", work / "extra", work / "warehouse"
+    print(f"generating {args.papers} papers into {landing}")
+    t = time.perf_counter()
+    truth = generate(args.papers, landing, args.seed)
+    added = generate(PAPERS_PER_DUMP, extra, args.seed, first=args.papers, first_dump=truth["dumps"])
+    dump_bytes = sum(p.stat().st_size for p in landing.glob("*.txt"))
+    print(f"  {truth['dumps']} dumps, {dump_bytes / 2**20:.0f} MB in {time.perf_counter() - t:.1f}s")
+
+    env = os.environ | {
+        "PAPERHOUSE_LANDING_DIR": str(landing),
+        "PAPERHOUSE_WAREHOUSE_DIR": str(warehouse),
+    }
+    print("full refresh ...")
+    full = timed_refresh("full", env, work / "full.log")
+    full_counts = served_counts(warehouse / "papers.duckdb") if full.exit_code == 0 else {}
+    for dump in extra.glob("*.txt"):
+        shutil.copy(dump, landing / dump.name)
+    print("incremental refresh (one more dump) ...")
+    incremental = timed_refresh("incremental", env, work / "incremental.log")
+    inc_counts = served_counts(warehouse / "papers.duckdb") if incremental.exit_code == 0 else {}
+
+    expected_full = {"papers": truth["papers"], "links": truth["urls"]}
+    expected_inc = {
+        "papers": truth["papers"] + added["papers"],
+        "links": truth["urls"] + added["urls"],
+    }
+    checks = {
+        "full published (all gates passed)": full.exit_code == 0,
+        "full papers = distinct titles": full_counts.get("papers") == expected_full["papers"],
+        "full links = URLs generated": full_counts.get("links") == expected_full["links"],
+        "incremental published": incremental.exit_code == 0,
+        "incremental papers": inc_counts.get("papers") == expected_inc["papers"],
+        "incremental links": inc_counts.get("links") == expected_inc["links"],
+    }
+    print_table(full, incremental)
+    print(f"\nincremental / full wall: {incremental.wall_s / full.wall_s:.1%}")
+    for name, ok in checks.items():
+        print(f"  {'ok  ' if ok else 'FAIL'} {name}")
+    result = {
+        "papers": args.papers,
+        "dump_mb": round(dump_bytes / 2**20, 1),
+        "truth": {"full": expected_full, "incremental": expected_inc},
+        "counts": {"full": full_counts, "incremental": inc_counts},
+        "runs": [asdict(full), asdict(incremental)],
+        "checks": checks,
+        "cpus": os.cpu_count(),
+    }
+    out = args.json or Path(__file__).parent / "results" / f"{args.papers}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nresults: {out}; logs: {work}")
+    if not args.keep and args.workdir is None and all(checks.values()):
+        shutil.rmtree(work)
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
