@@ -17,6 +17,7 @@ generated, and the refresh published (every gate passed); otherwise the exit cod
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -33,7 +34,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import PAPERS_PER_DUMP, generate  # noqa: E402
+from generate import PAPERS_PER_DUMP, generate
 
 PROGRESS = re.compile(r"^\[\s*([\d.]+)s\] ([^:]+): (.*)$")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -42,10 +43,8 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):  # the process or thread may be gone by now
             found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
     return found
 
 
@@ -126,7 +125,9 @@ def print_table(full: Run, incremental: Run) -> None:
         a, b = full.stages.get(name, 0.0), incremental.stages.get(name, 0.0)
         print(f"{name:<34}{a:>12.2f}{b:>18.2f}")
     print(f"{'total wall':<34}{full.wall_s:>12.2f}{incremental.wall_s:>18.2f}")
-    print(f"{'peak RSS of the tree (MB)':<34}{full.peak_rss_mb:>12.1f}{incremental.peak_rss_mb:>18.1f}")
+    print(
+        f"{'peak RSS of the tree (MB)':<34}{full.peak_rss_mb:>12.1f}{incremental.peak_rss_mb:>18.1f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,9 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generating {args.papers} papers into {landing}")
     t = time.perf_counter()
     truth = generate(args.papers, landing, args.seed)
-    added = generate(PAPERS_PER_DUMP, extra, args.seed, first=args.papers, first_dump=truth["dumps"])
+    added = generate(
+        PAPERS_PER_DUMP, extra, args.seed, first=args.papers, first_dump=truth["dumps"]
+    )
     dump_bytes = sum(p.stat().st_size for p in landing.glob("*.txt"))
-    print(f"  {truth['dumps']} dumps, {dump_bytes / 2**20:.0f} MB in {time.perf_counter() - t:.1f}s")
+    print(
+        f"  {truth['dumps']} dumps, {dump_bytes / 2**20:.0f} MB in {time.perf_counter() - t:.1f}s"
+    )
 
     env = os.environ | {
         "PAPERHOUSE_LANDING_DIR": str(landing),

@@ -161,6 +161,27 @@ GATES: tuple[Gate, ...] = (
         """,
     ),
     Gate(
+        suite="int_phrase_counts",
+        asset_key=("intermediate", "int_phrase_counts"),
+        table="intermediate.int_phrase_counts",
+        description="Keyphrase candidate counts (the biggest table, ~150 rows a paper): "
+        "validated on one row of aggregates - no empty candidates, positive counts, every "
+        "paper present, unique per paper, candidate and spelling.",
+        query="""
+            select
+                count(*) as n_rows,
+                count(*) filter (where stem is null or trim(stem) = '') as empty_stems,
+                count(*) filter (where surface is null or trim(surface) = '') as empty_surfaces,
+                coalesce(min(n), 1) as min_count,
+                count(*) - (select count(*) from (
+                    select distinct paper_id, stem, surface from intermediate.int_phrase_counts
+                )) as duplicate_rows,
+                (select count(*) from intermediate.int_papers)
+                - count(distinct paper_id) as papers_without_candidates
+            from intermediate.int_phrase_counts
+        """,
+    ),
+    Gate(
         suite="int_paper_phrases",
         asset_key=("intermediate", "int_paper_phrases"),
         table="intermediate.int_paper_phrases",

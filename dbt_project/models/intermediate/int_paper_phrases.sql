@@ -1,109 +1,18 @@
--- Keyphrases per paper, ranked by TF-IDF across the whole corpus.
--- Candidates: 1-3 word n-grams inside runs of words bounded by punctuation and stopwords
--- (seed `stopwords`), in the title and the abstract. Words match on a light stem (plural
--- endings dropped); a phrase is shown in its most common surface form.
+-- Keyphrases per paper, ranked by TF-IDF across the whole corpus, from the candidate
+-- counts of int_phrase_counts. A phrase is shown in its most common spelling.
 -- Ranking: tf * idf, longer phrases favoured, phrases of the title doubled. Dropped:
 -- phrases seen once in the whole corpus (tf = df = 1: mostly verb fragments), phrases
 -- ending in a past participle ("generated", "taken together"), phrases that
 -- only ever occur inside a longer candidate of the same paper ("few-shot image" inside
 -- "few-shot image classification"), and the paper's own acronyms and title name, which
 -- are keywords of their own kinds.
-with texts as (
-    select paper_id, true as in_title, title as body from {{ ref('int_papers') }}
-    union all
-    select paper_id, false, abstract from {{ ref('int_papers') }}
-),
-
-split_segments as (
-    select
-        paper_id,
-        in_title,
-        regexp_split_to_array(lower(body), '[^a-z0-9\- ]+|\s-\s|\s-|-\s') as parts
-    from texts
-),
-
-segments as (
-    select
-        paper_id,
-        in_title,
-        unnest(parts) as segment,
-        generate_subscripts(parts, 1) as segment_no
-    from split_segments
-),
-
-split_words as (
-    select paper_id, in_title, segment_no, string_split(trim(segment), ' ') as parts
-    from segments
-),
-
-words as (
-    select * from (
-        select
-            paper_id,
-            in_title,
-            segment_no,
-            unnest(parts) as word,
-            generate_subscripts(parts, 1) as word_no
-        from split_words
-    )
-    where word <> ''
-),
-
-tagged as (
-    select
-        words.*,
-        stopwords.word is not null
-        or length(words.word) < 2
-        or regexp_full_match(words.word, '[0-9\-]+') as is_stop,
-        {{ light_stem('words.word') }} as stem
-    from words
-    left join {{ ref('stopwords') }} as stopwords on words.word = stopwords.word
-),
-
-windowed as (
-    select
-        paper_id,
-        in_title,
-        word as w1,
-        stem as s1,
-        is_stop as stop1,
-        lead(word, 1) over seg as w2,
-        lead(stem, 1) over seg as s2,
-        lead(is_stop, 1) over seg as stop2,
-        lead(word, 2) over seg as w3,
-        lead(stem, 2) over seg as s3,
-        lead(is_stop, 2) over seg as stop3
-    from tagged
-    window seg as (partition by paper_id, in_title, segment_no order by word_no)
-),
-
--- every occurrence, with the stems of the shorter n-grams inside it
-ngrams as (
-    select paper_id, in_title, 1 as n, s1 as stem, w1 as surface, []::varchar[] as inner_stems
-    from windowed where not stop1
-    union all
-    select paper_id, in_title, 2, s1 || ' ' || s2, w1 || ' ' || w2, [s1, s2]
-    from windowed where not stop1 and not stop2
-    union all
-    select
-        paper_id,
-        in_title,
-        3,
-        s1 || ' ' || s2 || ' ' || s3,
-        w1 || ' ' || w2 || ' ' || w3,
-        [s1, s2, s3, s1 || ' ' || s2, s2 || ' ' || s3]
-    from windowed where not stop1 and not stop2 and not stop3
+with paper_surfaces as (
+    select * from {{ ref('int_phrase_counts') }}
 ),
 
 term_frequency as (
-    select
-        paper_id,
-        stem,
-        any_value(n) as n,
-        any_value(inner_stems) as inner_stems,
-        count(*) as tf,
-        bool_or(in_title) as in_title
-    from ngrams
+    select paper_id, stem, sum(n) as tf, bool_or(in_title) as in_title
+    from paper_surfaces
     group by paper_id, stem
 ),
 
@@ -111,7 +20,22 @@ term_frequency as (
 -- as often as it occurs at all
 containers as (
     select paper_id, stem, max(container_tf) as container_tf
-    from (select paper_id, unnest(inner_stems) as stem, tf as container_tf from term_frequency)
+    from (
+        select
+            paper_id,
+            tf as container_tf,
+            unnest(
+                case
+                    when len(words) = 2 then words
+                    else [words[1], words[2], words[3], words[1] || ' ' || words[2], words[2] || ' ' || words[3]]
+                end
+            ) as stem
+        from (
+            select paper_id, tf, string_split(stem, ' ') as words
+            from term_frequency
+            where contains(stem, ' ')
+        )
+    )
     group by paper_id, stem
 ),
 
@@ -128,7 +52,7 @@ corpus as (
 surfaces as (
     -- the most common spelling; ties go to the alphabetically first, so runs agree
     select stem, surface
-    from (select stem, surface, count(*) as n from ngrams group by stem, surface)
+    from (select stem, surface, sum(n) as n from paper_surfaces group by stem, surface)
     qualify row_number() over (partition by stem order by n desc, surface) = 1
 ),
 
@@ -158,7 +82,7 @@ scored as (
         surfaces.surface,
         (term_frequency.tf + coalesce(acronym_uses.tf, 0))
         * ln(1 + corpus.n_papers / document_frequency.df)
-        * (1 + 0.5 * (term_frequency.n - 1))
+        * (1 + 0.5 * (length(term_frequency.stem) - length(replace(term_frequency.stem, ' ', ''))))
         * (case when term_frequency.in_title then 2 else 1 end) as score
     from term_frequency
     inner join document_frequency on term_frequency.stem = document_frequency.stem
