@@ -125,9 +125,8 @@ def print_table(full: Run, incremental: Run) -> None:
         a, b = full.stages.get(name, 0.0), incremental.stages.get(name, 0.0)
         print(f"{name:<34}{a:>12.2f}{b:>18.2f}")
     print(f"{'total wall':<34}{full.wall_s:>12.2f}{incremental.wall_s:>18.2f}")
-    print(
-        f"{'peak RSS of the tree (MB)':<34}{full.peak_rss_mb:>12.1f}{incremental.peak_rss_mb:>18.1f}"
-    )
+    rss = f"{full.peak_rss_mb:>12.1f}{incremental.peak_rss_mb:>18.1f}"
+    print(f"{'peak RSS of the tree (MB)':<34}{rss}")
 
 
 def main(argv: list[str] | None = None) -> int:
