@@ -68,9 +68,7 @@ def stem_phrase(phrase: pl.Expr) -> pl.Expr:
     """Lower-case, split on spaces, stem each word (Snowball English), rejoin."""
     stemmer = snowballstemmer.stemmer("english")
     return (
-        phrase.str.to_lowercase()
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
+        _normalise(phrase)
         .str.split(" ")
         .list.eval(
             pl.element().map_batches(
