@@ -1,5 +1,12 @@
 -- One row per paper and canonical URL, classified (rules: macros/classify_link.sql).
 -- A URL written several times in one abstract keeps its first spelling and offset.
+-- Incremental: only added and changed papers are rebuilt (see int_paper_changes).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_papers() }}",
+) }}
+-- depends_on: {{ ref('int_paper_changes') }}
 with occurrences as (
     select
         urls.paper_id,
@@ -10,7 +17,7 @@ with occurrences as (
         regexp_extract(urls.url, '^https://([^/?#]+)', 1) as host,
         coalesce({{ link_path('urls.url') }}, '') as path
     from {{ ref('int_abstract_urls') }} as urls
-    inner join {{ ref('int_papers') }} as papers on urls.paper_id = papers.paper_id
+    inner join {{ papers_to_build('paper_id, abstract') }} as papers on urls.paper_id = papers.paper_id
 ),
 
 classified as (

@@ -34,7 +34,8 @@ select
     seen.last_seen_dump,
     seen.n_dumps,
     seen.n_records,
-    seen.listing_date
+    seen.listing_date,
+    hash(ranked.title, ranked.abstract) as text_hash
 from ranked
 inner join seen on ranked.paper_id = seen.paper_id
 where ranked.recency = 1

@@ -4,10 +4,21 @@
 -- stopwords (seed `stopwords`), in the title and the abstract. This is the big table of
 -- the keyword layer (about 150 rows a paper); int_paper_phrases ranks from it. Kept as a
 -- model of its own so the ranking query never holds every occurrence in memory.
-with texts as (
-    select paper_id, true as in_title, title as body from {{ ref('int_papers') }}
+-- Incremental: only added and changed papers are counted (macros/incremental_papers.sql).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_papers() }}",
+) }}
+-- depends_on: {{ ref('int_paper_changes') }}
+with papers as (
+    select paper_id, title, abstract from {{ papers_to_build() }}
+),
+
+texts as (
+    select paper_id, true as in_title, title as body from papers
     union all
-    select paper_id, false, abstract from {{ ref('int_papers') }}
+    select paper_id, false, abstract from papers
 ),
 
 split_segments as (

@@ -1,0 +1,21 @@
+{#- Helpers for the per-paper incremental models (see int_paper_changes). -#}
+
+{#- pre_hook: drop the rows of every added, changed or removed paper -#}
+{% macro delete_changed_papers() %}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where paper_id in (select paper_id from {{ ref('int_paper_changes') }})
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{% endmacro %}
+
+{#- the int_papers rows to (re)build: the added and changed papers (all on a full build) -#}
+{% macro papers_to_build(columns='*') %}
+    (
+        select {{ columns }} from {{ ref('int_papers') }}
+        where paper_id in (
+            select paper_id from {{ ref('int_paper_changes') }} where change <> 'removed'
+        )
+    )
+{% endmacro %}

@@ -1,0 +1,22 @@
+"""Every URL occurrence in the papers' abstracts, canonicalised.
+
+The extraction and canonicalisation rules live in orchestration/parsing/urls.py, where
+they are unit-tested; this model runs them over the whole abstract column at once.
+Holds only the papers this build adds or changes (all of them on a full build);
+int_abstract_urls appends them (dbt-duckdb cannot materialise Python models incrementally).
+"""
+
+from orchestration.incremental import papers_to_build
+from orchestration.parsing.urls import extract_urls
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return extract_urls(
+        papers_to_build(
+            dbt.ref("int_papers"),
+            dbt.ref("int_paper_changes"),
+            "paper_id",
+            "abstract",
+        )
+    ).to_arrow()
