@@ -1,7 +1,8 @@
 """``paperhouse``: the command-line entry point.
 
-paperhouse refresh    parse every dump in the landing folder, build the marts behind
-                      the GX gates, publish papers.duckdb; exit 0 only if published
+paperhouse refresh    parse every new dump in the landing folder, bring the marts up
+                      to date behind the GX gates, publish papers.duckdb; exit 0 only
+                      if published. --full rebuilds every dbt model from scratch.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def refresh(args: argparse.Namespace) -> int:
             settings.prepare()
             prepare_manifest()
             with open_instance(settings) as instance:
-                report = run_refresh(settings, instance)
+                report = run_refresh(settings, instance, full_refresh=args.full)
     except RefreshAlreadyRunning as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BUSY
@@ -131,9 +132,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{WAREHOUSE_ENV} (default warehouse).",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    refresh_parser = commands.add_parser(
         "refresh", help="parse new dumps, rebuild the marts behind the gates, publish"
-    ).set_defaults(handler=refresh)
+    )
+    refresh_parser.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild every dbt model from scratch instead of only what the new dumps "
+        "change (also ranks every paper's keyphrases again with today's corpus statistics)",
+    )
+    refresh_parser.set_defaults(handler=refresh)
     args = parser.parse_args(argv)
     return args.handler(args)
 

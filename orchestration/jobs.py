@@ -12,7 +12,7 @@ from dagster._core.storage.tags import (
 
 from orchestration.assets.ingest import DUMP_PARTITIONS
 from orchestration.settings import Settings
-from orchestration.warehouse.landing import scan_landing
+from orchestration.warehouse.landing import LandedFile, scan_landing
 
 refresh_job = dg.define_asset_job(
     "refresh",
@@ -26,13 +26,18 @@ def partition_range_tags(keys: list[str]) -> dict[str, str]:
     return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
 
 
-def register_landing(instance: dg.DagsterInstance) -> tuple[list[str], list[str]]:
-    """Add a partition for every dump version in the landing folder that has none.
+def register_landing(
+    instance: dg.DagsterInstance, landed_files: list[LandedFile] | None = None
+) -> tuple[list[str], list[str]]:
+    """Add a partition for every dump version in the landing folder (or ``landed_files``,
+    a scan of it) that has none.
 
     Returns (all partition keys, the new ones), in partition order.
     """
     known = instance.get_dynamic_partitions(DUMP_PARTITIONS.name)
-    hashes = dict.fromkeys(f.sha256 for f in scan_landing(Settings.from_env().landing_dir))
+    if landed_files is None:
+        landed_files = scan_landing(Settings.from_env().landing_dir)
+    hashes = dict.fromkeys(f.sha256 for f in landed_files)
     known_hashes = set(known)
     landed = [sha for sha in hashes if sha not in known_hashes]
     if landed:

@@ -15,6 +15,8 @@ from dagster._core.instance.ref import InstanceRef
 
 from orchestration.checks import GATE_PREFIX
 from orchestration.settings import Settings
+from orchestration.warehouse.landing import LandedFile, scan_landing
+from orchestration.warehouse.loader import pending_files
 
 
 @dataclass
@@ -42,25 +44,46 @@ def open_instance(settings: Settings) -> dg.DagsterInstance:
 
 
 def run_refresh(
-    settings: Settings, instance: dg.DagsterInstance, log_level: str = "WARNING"
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    log_level: str = "WARNING",
+    full_refresh: bool = False,
 ) -> RefreshReport:
-    """Run the refresh job over every landed dump version. Caller holds the lock.
-    Dagster's own console log shows ``log_level`` and above."""
+    """Run the refresh job over the dump versions still to load. Caller holds the lock.
+    Dagster's own console log shows ``log_level`` and above; ``full_refresh`` rebuilds
+    the incremental dbt models from scratch."""
     from orchestration.definitions import defs
     from orchestration.jobs import partition_range_tags, register_landing
 
     settings.prepare()
-    keys, _ = register_landing(instance)
+    landed = scan_landing(settings.landing_dir)
+    keys, _ = register_landing(instance, landed)
     if not keys:
         raise FileNotFoundError(f"no dumps in the landing folder {settings.landing_dir}")
     job = defs.resolve_job_def("refresh")
     result = job.execute_in_process(
         instance=instance,
-        tags=partition_range_tags(keys),
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        tags=partition_range_tags(run_partitions(keys, pending_files(settings.build_db, landed))),
+        run_config={
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+            "ops": {
+                f"dbt_{layer}": {"config": {"full_refresh": full_refresh}}
+                for layer in ("staging", "intermediate", "marts")
+            },
+        },
         raise_on_error=False,
     )
     return _report(result)
+
+
+def run_partitions(keys: list[str], pending: list[LandedFile]) -> list[str]:
+    """The dump versions a refresh runs over: from the first to the last one still to be
+    loaded, so a run's cost (and its Dagster events, several per partition) follows the
+    new dumps. With none pending, the latest one: the run still rebuilds and re-validates
+    everything downstream, and ingest skips the recorded dump."""
+    wanted = {f.sha256 for f in pending}
+    run = [key for key in keys if key in wanted]
+    return [run[0], run[-1]] if run else keys[-1:]
 
 
 def _report(result: dg.ExecuteInProcessResult) -> RefreshReport:

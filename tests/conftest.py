@@ -45,7 +45,7 @@ def make_settings(root: Path, dumps: dict[str, bytes] | None = None) -> Settings
     return Settings(landing_dir=landing, warehouse_dir=root / "warehouse")
 
 
-def refresh(settings: Settings) -> Refreshed:
+def refresh(settings: Settings, full_refresh: bool = False) -> Refreshed:
     """One whole refresh in-process (the Dagster refresh job), as the CLI runs it. The dbt
     manifest is prepared once per session (the ``dbt_manifest`` fixture)."""
     from orchestration.refresh import open_instance, run_refresh
@@ -53,7 +53,7 @@ def refresh(settings: Settings) -> Refreshed:
     settings.export()
     settings.prepare()
     with open_instance(settings) as instance:
-        report = run_refresh(settings, instance)
+        report = run_refresh(settings, instance, full_refresh=full_refresh)
     return Refreshed(settings=settings, report=report)
 
 

@@ -19,3 +19,17 @@
         )
     )
 {% endmacro %}
+
+{#- pre_hook of int_paper_phrases: drop the rankings this build replaces or retires -#}
+{% macro delete_papers_to_rank() %}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            paper_id in (select paper_id from {{ ref('int_phrase_targets') }})
+            or paper_id in (
+                select paper_id from {{ ref('int_paper_changes') }} where change = 'removed'
+            )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{% endmacro %}

@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from pydantic import Field
 
 from orchestration import progress
 from orchestration.assets.ingest import WRITER_POOL
@@ -35,18 +36,33 @@ def _relation(props: Mapping[str, Any]) -> str:
     return f"{props['schema']}.{props['alias'] or props['name']}"
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, layer: str) -> Iterator[Any]:
+class DbtBuildConfig(dg.Config):
+    """Run config of each dbt layer (settable in the launchpad, or ``refresh --full``)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild the incremental models from scratch (dbt --full-refresh): "
+        "every paper is processed and ranked again with the statistics of today's corpus.",
+    )
+
+
+def _build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, layer: str, full_refresh: bool
+) -> Iterator[Any]:
     """``dbt build`` this layer's selection, then attach row counts to each materialization.
 
     dbt holds the build database while it runs, so row counts are read afterwards.
     """
     settings = Settings.from_env()
     settings.prepare()
-    progress.report(context, f"dbt {layer}: building")
+    progress.report(context, f"dbt {layer}: building" + (" (full refresh)" if full_refresh else ""))
     # One target folder per warehouse: dbt re-uses its partial parse only while the
     # profile (the build database path) is unchanged, and run artifacts stay with the data.
     invocation = dbt.cli(
-        ["build"], context=context, raise_on_error=False, target_path=settings.dbt_target_dir
+        ["build", *(["--full-refresh"] if full_refresh else [])],
+        context=context,
+        raise_on_error=False,
+        target_path=settings.dbt_target_dir,
     )
     events = []
     for event in invocation.stream():
@@ -114,8 +130,13 @@ def dbt_layer(layer: str) -> dg.AssetsDefinition:
         project=dbt_project,
         pool=WRITER_POOL,
     )
-    def _layer(context: dg.AssetExecutionContext, dbt: DbtCliResource, refresh_lock: RefreshLock):
-        yield from _build(context, dbt, layer)
+    def _layer(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        refresh_lock: RefreshLock,
+        config: DbtBuildConfig,
+    ):
+        yield from _build(context, dbt, layer, config.full_refresh)
 
     return _layer
 

@@ -130,6 +130,63 @@ GATES: tuple[Gate, ...] = (
         query="select * from intermediate.int_papers",
     ),
     Gate(
+        suite="int_paper_changes",
+        asset_key=("intermediate", "int_paper_changes"),
+        table="intermediate.int_paper_changes",
+        description="Papers to rebuild: one row per paper, known changes, removed exactly "
+        "for papers no longer in int_papers.",
+        query="""
+            select
+                c.*,
+                exists (
+                    select 1 from intermediate.int_papers as p where p.paper_id = c.paper_id
+                ) as in_papers,
+                c.change <> 'removed' as not_removed
+            from intermediate.int_paper_changes as c
+        """,
+    ),
+    Gate(
+        suite="int_abstract_urls_batch",
+        asset_key=("intermediate", "int_abstract_urls_batch"),
+        table="intermediate.int_abstract_urls_batch",
+        description="This build's new URL occurrences, row by row: canonical pattern, one row "
+        "per occurrence, paper exists.",
+        query="""
+            select
+                u.*,
+                exists (
+                    select 1 from intermediate.int_papers as p where p.paper_id = u.paper_id
+                ) as paper_exists
+            from intermediate.int_abstract_urls_batch as u
+        """,
+    ),
+    Gate(
+        suite="int_keyword_candidates_batch",
+        asset_key=("intermediate", "int_keyword_candidates_batch"),
+        table="intermediate.int_keyword_candidates_batch",
+        description="This build's new acronyms and title names, row by row: one or two words, "
+        "expansion exactly for acronyms.",
+        query="""
+            select *, expansion is not null as has_expansion, kind = 'acronym' as is_acronym
+            from intermediate.int_keyword_candidates_batch
+        """,
+    ),
+    Gate(
+        suite="int_paper_state",
+        asset_key=("intermediate", "int_paper_state"),
+        table="intermediate.int_paper_state",
+        description="Processed text versions: one per paper of int_papers, none missing.",
+        query="""
+            select
+                s.*,
+                exists (
+                    select 1 from intermediate.int_papers as p where p.paper_id = s.paper_id
+                ) as in_papers,
+                (select count(*) from intermediate.int_papers) - count(*) over () as papers_missing
+            from intermediate.int_paper_state as s
+        """,
+    ),
+    Gate(
         suite="int_abstract_urls",
         asset_key=("intermediate", "int_abstract_urls"),
         table="intermediate.int_abstract_urls",
@@ -179,6 +236,20 @@ GATES: tuple[Gate, ...] = (
                 (select count(*) from intermediate.int_papers)
                 - count(distinct paper_id) as papers_without_candidates
             from intermediate.int_phrase_counts
+        """,
+    ),
+    Gate(
+        suite="int_phrase_targets",
+        asset_key=("intermediate", "int_phrase_targets"),
+        table="intermediate.int_phrase_targets",
+        description="Papers to rank this build: one row per paper, each in int_papers.",
+        query="""
+            select
+                t.*,
+                exists (
+                    select 1 from intermediate.int_papers as p where p.paper_id = t.paper_id
+                ) as in_papers
+            from intermediate.int_phrase_targets as t
         """,
     ),
     Gate(

@@ -18,6 +18,8 @@ Values reach SQL only as parameters or Arrow tables, never spliced into the text
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -56,6 +58,26 @@ def _status_of(con: duckdb.DuckDBPyConnection, file: LandedFile) -> str | None:
         [file.name, file.sha256],
     ).fetchone()
     return row[0] if row else None
+
+
+def pending_files(build_db: Path, files: list[LandedFile]) -> list[LandedFile]:
+    """The landed files a refresh still has to look at: every file whose (name, hash) has
+    no final status in the build database (all of them when it does not exist yet)."""
+    if not build_db.exists():
+        return list(files)
+    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        done = set(
+            con.execute(
+                "select file_name, sha256 from ops.dump_files where list_contains(?, status)",
+                [list(FINAL_STATUSES)],
+            ).fetchall()
+        )
+    except duckdb.CatalogException:  # a build database without the ops schema yet
+        return list(files)
+    finally:
+        con.close()
+    return [f for f in files if (f.name, f.sha256) not in done]
 
 
 def _loaded_under_other_name(con: duckdb.DuckDBPyConnection, file: LandedFile) -> str | None:

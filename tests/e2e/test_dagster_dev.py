@@ -125,6 +125,6 @@ def test_ui_graph_and_sensor_run_publish_the_warehouse(dagster_dev):
     try:
         assert con.execute("select count(*) from main.papers").fetchone()[0] == 494
         gates = con.execute("select count(distinct gate) from ops.gate_results").fetchone()[0]
-        assert gates == 17
+        assert gates == 22
     finally:
         con.close()

@@ -6,14 +6,35 @@
 -- only ever occur inside a longer candidate of the same paper ("few-shot image" inside
 -- "few-shot image classification"), and the paper's own acronyms and title name, which
 -- are keywords of their own kinds.
-with paper_surfaces as (
-    select * from {{ ref('int_phrase_counts') }}
+-- Incremental: only the papers of int_phrase_targets are ranked (with the statistics of
+-- the whole corpus); the others keep their ranking. `corpus_papers` is the paper count
+-- the ranking used.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_papers_to_rank() }}",
+) }}
+-- depends_on: {{ ref('int_paper_changes') }}
+with targets as (
+    select paper_id from {{ ref('int_phrase_targets') }}
 ),
 
 term_frequency as (
     select paper_id, stem, sum(n) as tf, bool_or(in_title) as in_title
-    from paper_surfaces
+    from {{ ref('int_phrase_counts') }}
+    where paper_id in (select paper_id from targets)
     group by paper_id, stem
+),
+
+-- corpus statistics are needed for the targets' candidates only
+target_stems as (
+    select distinct stem from term_frequency
+),
+
+corpus_counts as (
+    select * from {{ ref('int_phrase_counts') }}
+    where stem in (select stem from target_stems)
 ),
 
 -- a candidate is subsumed when a longer candidate of the same paper holds it at least
@@ -40,8 +61,8 @@ containers as (
 ),
 
 document_frequency as (
-    select stem, count(*) as df
-    from term_frequency
+    select stem, count(distinct paper_id) as df
+    from corpus_counts
     group by stem
 ),
 
@@ -52,7 +73,7 @@ corpus as (
 surfaces as (
     -- the most common spelling; ties go to the alphabetically first, so runs agree
     select stem, surface
-    from (select stem, surface, sum(n) as n from paper_surfaces group by stem, surface)
+    from (select stem, surface, sum(n) as n from corpus_counts group by stem, surface)
     qualify row_number() over (partition by stem order by n desc, surface) = 1
 ),
 
@@ -111,6 +132,7 @@ select
     keyword,
     surface,
     round(score, 6) as score,
-    row_number() over (partition by paper_id order by score desc, keyword) as rank
+    row_number() over (partition by paper_id order by score desc, keyword) as rank,
+    (select n_papers from corpus) as corpus_papers
 from scored
 qualify rank <= 10

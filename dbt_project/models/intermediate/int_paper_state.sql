@@ -6,4 +6,5 @@
 -- depends_on: {{ ref('int_keyword_candidates') }}
 -- depends_on: {{ ref('int_abstract_urls') }}
 -- depends_on: {{ ref('int_paper_links') }}
+-- depends_on: {{ ref('int_paper_phrases') }}
 select paper_id, text_hash from {{ ref('int_papers') }}

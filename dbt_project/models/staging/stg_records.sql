@@ -1,5 +1,12 @@
 -- One row per title/abstract pair of every currently loaded dump version, with cleaned
 -- text and the stable paper_id (derived from the normalised title only).
+-- Incremental by dump: a build cleans only the dumps loaded since the last one, and first
+-- drops the rows of dumps that are no longer loaded (superseded by a corrected version).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_unloaded_dumps() }}",
+) }}
 with records as (
     select * from {{ source('raw', 'records') }}
 ),
@@ -24,3 +31,9 @@ inner join loaded_dumps
     on
         records.dump_sha256 = loaded_dumps.sha256
         and records.file_name = loaded_dumps.file_name
+{% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as staged
+        where staged.dump_sha256 = records.dump_sha256 and staged.dump_name = records.file_name
+    )
+{% endif %}
