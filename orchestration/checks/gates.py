@@ -25,13 +25,27 @@ from orchestration.settings import EXPECTATIONS_DIR
 REPO_TYPES = "('github_repo', 'hf_model', 'hf_dataset', 'hf_space')"
 
 
+#: Dumps loaded since the gate last passed (``gate_since``, set by ``run_gate``).
+NEW_DUMPS = "(select sha256 from ops.dump_files where loaded_at > getvariable('gate_since'))"
+#: Papers with a record in one of those dumps.
+NEW_DUMP_PAPERS = f"(select paper_id from staging.stg_records where dump_sha256 in {NEW_DUMPS})"
+
+
 @dataclass(frozen=True)
 class Gate:
+    """``query`` selects every row of the table (plus derived columns). A gate with a
+    ``slice`` validates, once it has passed, only the rows that predicate (over the
+    query's rows) picks: what changed since its last pass. Expectations whose ``meta``
+    says ``"scope": "table"`` are checked on the one row of ``totals`` instead, cheap
+    aggregates over the whole table (row counts, reconciliations)."""
+
     suite: str
     asset_key: tuple[str, ...]
     table: str
     query: str
     description: str
+    slice: str | None = None
+    totals: str | None = None
 
     @property
     def name(self) -> str:
@@ -53,6 +67,8 @@ GATES: tuple[Gate, ...] = (
             select *, length(title) as title_chars, length(abstract) as abstract_chars
             from raw.records
         """,
+        slice=f"dump_sha256 in {NEW_DUMPS}",
+        totals="select count(*) as n_rows from raw.records",
     ),
     Gate(
         suite="dump_files",
@@ -108,11 +124,14 @@ GATES: tuple[Gate, ...] = (
         description="Cleaned records: paper_id well-formed, no chrome, no LaTeX remnants or "
         "stray whitespace, one staged row per raw row of a loaded dump.",
         query="""
+            select *, length(title) as title_chars, length(abstract) as abstract_chars
+            from staging.stg_records
+        """,
+        slice=f"dump_sha256 in {NEW_DUMPS}",
+        totals="""
             select
-                *,
-                length(title) as title_chars,
-                length(abstract) as abstract_chars,
-                count(*) over () as staged_rows,
+                count(*) as n_rows,
+                count(*) as staged_rows,
                 (
                     select count(*) from raw.records as r
                     inner join ops.dump_files as d
@@ -128,6 +147,8 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_papers",
         description="Deduplicated papers: one row per paper_id, records >= dumps.",
         query="select * from intermediate.int_papers",
+        slice=f"paper_id in {NEW_DUMP_PAPERS}",
+        totals="select count(*) as n_rows from intermediate.int_papers",
     ),
     Gate(
         suite="int_paper_changes",
@@ -258,6 +279,7 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_paper_phrases",
         description="Keyphrases: ranks 1..10 unique per paper, positive scores.",
         query="select * from intermediate.int_paper_phrases",
+        slice="ranked_at > getvariable('gate_since')",
     ),
     Gate(
         suite="papers",
@@ -269,8 +291,14 @@ GATES: tuple[Gate, ...] = (
             select
                 *,
                 length(title) as title_chars,
-                length(abstract) as abstract_chars,
-                count(*) over () as papers,
+                length(abstract) as abstract_chars
+            from marts.papers
+        """,
+        slice=f"paper_id in {NEW_DUMP_PAPERS}",
+        totals="""
+            select
+                count(*) as n_rows,
+                count(*) as papers,
                 (select count(*) from staging.stg_records) as staged_records
             from marts.papers
         """,
@@ -319,6 +347,13 @@ GATES: tuple[Gate, ...] = (
             from marts.paper_keywords as k
             left join marts.papers as p on k.paper_id = p.paper_id
         """,
+        slice=f"""
+            paper_id in {NEW_DUMP_PAPERS}
+            or paper_id in (
+                select paper_id from intermediate.int_paper_phrases
+                where ranked_at > getvariable('gate_since')
+            )
+        """,
     ),
     Gate(
         suite="keywords",
@@ -333,15 +368,38 @@ GATES_BY_NAME = {gate.name: gate for gate in GATES}
 
 
 def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
-    """Validate the gate's rows with its suite. A query that fails is the gate failing."""
+    """Validate the gate's rows with its suite: all rows, or only the slice changed since
+    its last pass (a gate that has never passed, or failed last time, sees every row).
+    Table-scope expectations run on the totals row. A query that fails fails the gate."""
+    since = last_pass(con, gate) if gate.slice else None
+    rows_query = gate.query
+    if since is not None:
+        con.execute("set variable gate_since = ?", [since])
+        rows_query = f"select * from ({gate.query}) as gated where {gate.slice}"
     try:
-        frame = con.sql(gate.query).to_arrow_table().to_pandas()
+        frame = con.sql(rows_query).to_arrow_table().to_pandas()
+        totals = con.sql(gate.totals).to_arrow_table().to_pandas() if gate.totals else None
     except duckdb.Error as error:
         failure = ExpectationOutcome(
             expectation="gate_query", column=None, success=False, raised=True, error=str(error)
         )
         return SuiteOutcome(suite=gate.suite, rows=0, outcomes=[failure])
-    return validate_frame(frame, load_suite(gate.suite_path))
+    if totals is None:
+        outcomes = validate_frame(frame, load_suite(gate.suite_path)).outcomes
+    else:
+        outcomes = validate_frame(frame, load_suite(gate.suite_path, scope="rows")).outcomes
+        outcomes += validate_frame(totals, load_suite(gate.suite_path, scope="table")).outcomes
+    return SuiteOutcome(gate.suite, rows=len(frame), outcomes=outcomes, sliced=since is not None)
+
+
+def last_pass(con: duckdb.DuckDBPyConnection, gate: Gate) -> datetime | None:
+    """When the gate last passed, if its latest evaluation passed; else None."""
+    rows = con.execute(
+        "select success, evaluated_at from ops.gate_results where gate = ?"
+        " order by evaluated_at desc limit 1",
+        [gate.name],
+    ).fetchall()  # fetch everything: a half-read result blocks the connection's next query
+    return rows[0][1] if rows and rows[0][0] else None
 
 
 def record_gate_result(

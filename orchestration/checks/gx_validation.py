@@ -60,6 +60,8 @@ class SuiteOutcome:
     suite: str
     rows: int
     outcomes: list[ExpectationOutcome]
+    #: the rows were only those changed since the gate last passed
+    sliced: bool = False
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
@@ -75,18 +77,26 @@ class SuiteOutcome:
 
     def summary(self) -> str:
         if self.success:
-            return f"{self.suite}: {len(self.outcomes)} expectations passed on {self.rows} rows"
+            rows = f"{self.rows} rows" + (" changed since the last pass" if self.sliced else "")
+            return f"{self.suite}: {len(self.outcomes)} expectations passed on {rows}"
         return f"{self.suite}: {len(self.failed)}/{len(self.outcomes)} failed: " + "; ".join(
             o.describe() for o in self.failed
         )
 
 
-def load_suite(path: Path) -> gx.ExpectationSuite:
-    """Load a suite saved as GX JSON (``ExpectationSuite.to_json_dict()``)."""
+def load_suite(path: Path, scope: str | None = None) -> gx.ExpectationSuite:
+    """Load a suite saved as GX JSON (``ExpectationSuite.to_json_dict()``). With ``scope``,
+    only its expectations of that scope: ``"table"`` for those whose ``meta`` says
+    ``"scope": "table"``, ``"rows"`` for the others."""
     data = json.loads(path.read_text())
-    return gx.ExpectationSuite(
-        name=data["name"], expectations=data["expectations"], meta=data.get("meta")
-    )
+    expectations = data["expectations"]
+    if scope is not None:
+        expectations = [e for e in expectations if expectation_scope(e) == scope]
+    return gx.ExpectationSuite(name=data["name"], expectations=expectations, meta=data.get("meta"))
+
+
+def expectation_scope(expectation: dict[str, Any]) -> str:
+    return (expectation.get("meta") or {}).get("scope", "rows")
 
 
 @cache

@@ -8,7 +8,8 @@
 -- are keywords of their own kinds.
 -- Incremental: only the papers of int_phrase_targets are ranked (with the statistics of
 -- the whole corpus); the others keep their ranking. `corpus_papers` is the paper count
--- the ranking used.
+-- the ranking used, `ranked_at` when (UTC; its gate validates only rows ranked since it
+-- last passed).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -133,6 +134,7 @@ select
     surface,
     round(score, 6) as score,
     row_number() over (partition by paper_id order by score desc, keyword) as rank,
-    (select n_papers from corpus) as corpus_papers
+    (select n_papers from corpus) as corpus_papers,
+    timezone('UTC', now()) as ranked_at
 from scored
 qualify rank <= 10

@@ -1,0 +1,76 @@
+"""Once a gate has passed, it validates row by row only what changed since (the rows of
+newly loaded dumps, newly ranked papers); table-scope expectations still check aggregates
+of the whole table; after a failure the gate validates every row again."""
+
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from orchestration.checks.gates import GATES_BY_NAME, record_gate_result, run_gate
+from orchestration.checks.gx_validation import ExpectationOutcome, SuiteOutcome
+from orchestration.warehouse.build_db import connect
+
+STG_RECORDS = GATES_BY_NAME["gx_stg_records"]
+
+
+@pytest.fixture
+def build(sample_refresh, tmp_path):
+    """A read-write copy of the sample warehouse's build database, all gates passed."""
+    path = tmp_path / "build.duckdb"
+    shutil.copy(sample_refresh.settings.build_db, path)
+    con = connect(path)
+    yield con
+    con.close()
+
+
+def third_dump(con) -> tuple[str, int]:
+    return con.execute(
+        "select sha256, records from ops.dump_files where status = 'loaded'"
+        " order by file_name desc limit 1"
+    ).fetchone()
+
+
+def test_after_a_pass_only_rows_of_newly_loaded_dumps_are_validated(build):
+    outcome = run_gate(build, STG_RECORDS)
+    assert outcome.success and outcome.sliced and outcome.rows == 0
+
+    sha, records = third_dump(build)
+    build.execute(
+        "update ops.dump_files set loaded_at = ? where sha256 = ?",
+        [datetime.now(UTC).replace(tzinfo=None), sha],
+    )
+    outcome = run_gate(build, STG_RECORDS)
+    assert outcome.success and outcome.sliced and outcome.rows == records
+
+    build.execute(
+        "update staging.stg_records set title = 'Subscribe'"
+        " where dump_sha256 = ? and line_number = (select min(line_number)"
+        " from staging.stg_records where dump_sha256 = ?)",
+        [sha, sha],
+    )
+    outcome = run_gate(build, STG_RECORDS)
+    assert not outcome.success
+    assert [(o.column, o.unexpected_count) for o in outcome.failed] == [("title", 1)]
+
+
+def test_table_scope_expectations_check_the_whole_table_in_a_slice(build):
+    build.execute(
+        "delete from staging.stg_records where rowid = (select min(rowid) from staging.stg_records)"
+    )
+    outcome = run_gate(build, STG_RECORDS)
+    assert outcome.sliced and outcome.rows == 0
+    assert not outcome.success
+    assert [o.column for o in outcome.failed] == ["staged_rows"]
+
+
+def test_after_a_failure_every_row_is_validated_again(build):
+    failed = SuiteOutcome(
+        suite="stg_records",
+        rows=0,
+        outcomes=[ExpectationOutcome("gate_query", None, success=False, raised=True, error="x")],
+    )
+    record_gate_result(build, STG_RECORDS, failed, run_id="earlier")
+    outcome = run_gate(build, STG_RECORDS)
+    assert outcome.success and not outcome.sliced
+    assert outcome.rows == 504
