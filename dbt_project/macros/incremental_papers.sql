@@ -33,3 +33,21 @@
         select 1
     {%- endif -%}
 {% endmacro %}
+
+{#- the papers whose keywords paper_keywords rebuilds: new candidates or a new ranking -#}
+{% macro keyword_papers_to_build() %}
+    (
+        select paper_id from {{ ref('int_paper_changes') }}
+        union
+        select paper_id from {{ ref('int_phrase_targets') }}
+    )
+{% endmacro %}
+
+{#- pre_hook of paper_keywords -#}
+{% macro delete_keyword_papers_to_build() %}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where paper_id in {{ keyword_papers_to_build() }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{% endmacro %}

@@ -35,9 +35,10 @@ NEW_DUMP_PAPERS = f"(select paper_id from staging.stg_records where dump_sha256 
 class Gate:
     """``query`` selects every row of the table (plus derived columns). A gate with a
     ``slice`` validates, once it has passed, only the rows that predicate (over the
-    query's rows) picks: what changed since its last pass. Expectations whose ``meta``
-    says ``"scope": "table"`` are checked on the one row of ``totals`` instead, cheap
-    aggregates over the whole table (row counts, reconciliations)."""
+    query's rows) picks: what changed since its last pass. A ``since_aware`` query
+    narrows itself through ``getvariable('gate_since')`` (NULL: check everything).
+    Expectations whose ``meta`` says ``"scope": "table"`` are checked on the one row of
+    ``totals`` instead: cheap aggregates over the whole table (counts, reconciliations)."""
 
     suite: str
     asset_key: tuple[str, ...]
@@ -46,6 +47,8 @@ class Gate:
     description: str
     slice: str | None = None
     totals: str | None = None
+    #: the query itself narrows to what changed when ``gate_since`` is set
+    since_aware: bool = False
 
     @property
     def name(self) -> str:
@@ -244,20 +247,32 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_phrase_counts",
         description="Keyphrase candidate counts (the biggest table, ~150 rows a paper): "
         "validated on one row of aggregates - no empty candidates, positive counts, every "
-        "paper present, unique per paper, candidate and spelling.",
-        query="""
+        "paper present, unique per paper, candidate and spelling. Once passed, over the "
+        "papers of the dumps loaded since.",
+        query=f"""
+            with checked as (
+                select * from intermediate.int_phrase_counts
+                where getvariable('gate_since') is null or paper_id in {NEW_DUMP_PAPERS}
+            ),
+
+            papers as (
+                select paper_id from intermediate.int_papers
+                where getvariable('gate_since') is null or paper_id in {NEW_DUMP_PAPERS}
+            )
+
             select
-                count(*) as n_rows,
+                (select count(*) from intermediate.int_phrase_counts) as n_rows,
                 count(*) filter (where stem is null or trim(stem) = '') as empty_stems,
                 count(*) filter (where surface is null or trim(surface) = '') as empty_surfaces,
                 coalesce(min(n), 1) as min_count,
                 count(*) - (select count(*) from (
-                    select distinct paper_id, stem, surface from intermediate.int_phrase_counts
+                    select distinct paper_id, stem, surface from checked
                 )) as duplicate_rows,
-                (select count(*) from intermediate.int_papers)
-                - count(distinct paper_id) as papers_without_candidates
-            from intermediate.int_phrase_counts
+                (select count(*) from papers) - count(distinct paper_id)
+                    as papers_without_candidates
+            from checked
         """,
+        since_aware=True,
     ),
     Gate(
         suite="int_phrase_targets",
@@ -371,10 +386,10 @@ def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
     """Validate the gate's rows with its suite: all rows, or only the slice changed since
     its last pass (a gate that has never passed, or failed last time, sees every row).
     Table-scope expectations run on the totals row. A query that fails fails the gate."""
-    since = last_pass(con, gate) if gate.slice else None
+    since = last_pass(con, gate) if gate.slice or gate.since_aware else None
+    con.execute("set variable gate_since = ?::timestamp", [since])
     rows_query = gate.query
-    if since is not None:
-        con.execute("set variable gate_since = ?", [since])
+    if since is not None and gate.slice:
         rows_query = f"select * from ({gate.query}) as gated where {gate.slice}"
     try:
         frame = con.sql(rows_query).to_arrow_table().to_pandas()
