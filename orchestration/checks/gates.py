@@ -386,12 +386,13 @@ def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
     """Validate the gate's rows with its suite: all rows, or only the slice changed since
     its last pass (a gate that has never passed, or failed last time, sees every row).
     Table-scope expectations run on the totals row. A query that fails fails the gate."""
-    since = last_pass(con, gate) if gate.slice or gate.since_aware else None
-    con.execute("set variable gate_since = ?::timestamp", [since])
-    rows_query = gate.query
-    if since is not None and gate.slice:
-        rows_query = f"select * from ({gate.query}) as gated where {gate.slice}"
+    since = None
     try:
+        since = last_pass(con, gate) if gate.slice or gate.since_aware else None
+        con.execute("set variable gate_since = ?::timestamp", [since])
+        rows_query = gate.query
+        if since is not None and gate.slice:
+            rows_query = f"select * from ({gate.query}) as gated where {gate.slice}"
         frame = con.sql(rows_query).to_arrow_table().to_pandas()
         totals = con.sql(gate.totals).to_arrow_table().to_pandas() if gate.totals else None
     except duckdb.Error as error:
@@ -408,12 +409,16 @@ def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
 
 
 def last_pass(con: duckdb.DuckDBPyConnection, gate: Gate) -> datetime | None:
-    """When the gate last passed, if its latest evaluation passed; else None."""
-    rows = con.execute(
-        "select success, evaluated_at from ops.gate_results where gate = ?"
-        " order by evaluated_at desc limit 1",
-        [gate.name],
-    ).fetchall()  # fetch everything: a half-read result blocks the connection's next query
+    """When the gate last passed, if its latest evaluation passed; else None (also when
+    the build database has no gate history yet)."""
+    try:
+        rows = con.execute(
+            "select success, evaluated_at from ops.gate_results where gate = ?"
+            " order by evaluated_at desc limit 1",
+            [gate.name],
+        ).fetchall()  # fetch everything: a half-read result blocks the next query
+    except duckdb.CatalogException:
+        return None
     return rows[0][1] if rows and rows[0][0] else None
 
 

@@ -65,7 +65,12 @@ def pending_files(build_db: Path, files: list[LandedFile]) -> list[LandedFile]:
     no final status in the build database (all of them when it does not exist yet)."""
     if not build_db.exists():
         return list(files)
-    con = duckdb.connect(str(build_db), read_only=True)
+    try:
+        con = duckdb.connect(str(build_db), read_only=True)
+    except duckdb.IOException:
+        # another refresh holds the build database: every file stays a candidate, and the
+        # run itself is refused by the refresh lock (nothing is retried here)
+        return list(files)
     try:
         done = set(
             con.execute(

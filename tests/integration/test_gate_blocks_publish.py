@@ -33,6 +33,12 @@ def test_corrupt_raw_table_fails_its_gate_and_blocks_publish(
         "update raw.records set title = 'Daily Papers' where dump_sha256 = ? and line_number = ?",
         list(original[:2]),
     )
+    # the gates, once passed, check the rows of dumps loaded since: make the corrupted
+    # row's dump the newest load, as bad data arrives
+    con.execute(
+        "update ops.dump_files set loaded_at = timezone('UTC', now()) where sha256 = ?",
+        [original[0]],
+    )
     con.close()
 
     result = refresh(settings)
