@@ -31,6 +31,25 @@ NEW_DUMPS = "(select sha256 from ops.dump_files where loaded_at > getvariable('g
 NEW_DUMP_PAPERS = f"(select paper_id from staging.stg_records where dump_sha256 in {NEW_DUMPS})"
 
 
+def _in_papers(alias: str, name: str) -> str:
+    """A column: the row's paper_id is a paper of int_papers."""
+    return (
+        "exists (select 1 from intermediate.int_papers as p"
+        f" where p.paper_id = {alias}.paper_id) as {name}"
+    )
+
+
+def _url_occurrences(table: str) -> str:
+    return f"select u.*, {_in_papers('u', 'paper_exists')} from {table} as u"
+
+
+def _keyword_candidates(table: str) -> str:
+    return (
+        "select *, expansion is not null as has_expansion, kind = 'acronym' as is_acronym"
+        f" from {table}"
+    )
+
+
 @dataclass(frozen=True)
 class Gate:
     """``query`` selects every row of the table (plus derived columns). A gate with a
@@ -159,13 +178,8 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_paper_changes",
         description="Papers to rebuild: one row per paper, known changes, removed exactly "
         "for papers no longer in int_papers.",
-        query="""
-            select
-                c.*,
-                exists (
-                    select 1 from intermediate.int_papers as p where p.paper_id = c.paper_id
-                ) as in_papers,
-                c.change <> 'removed' as not_removed
+        query=f"""
+            select c.*, {_in_papers("c", "in_papers")}, c.change <> 'removed' as not_removed
             from intermediate.int_paper_changes as c
         """,
     ),
@@ -175,14 +189,7 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_abstract_urls_batch",
         description="This build's new URL occurrences, row by row: canonical pattern, one row "
         "per occurrence, paper exists.",
-        query="""
-            select
-                u.*,
-                exists (
-                    select 1 from intermediate.int_papers as p where p.paper_id = u.paper_id
-                ) as paper_exists
-            from intermediate.int_abstract_urls_batch as u
-        """,
+        query=_url_occurrences("intermediate.int_abstract_urls_batch"),
     ),
     Gate(
         suite="int_keyword_candidates_batch",
@@ -190,22 +197,17 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_keyword_candidates_batch",
         description="This build's new acronyms and title names, row by row: one or two words, "
         "expansion exactly for acronyms.",
-        query="""
-            select *, expansion is not null as has_expansion, kind = 'acronym' as is_acronym
-            from intermediate.int_keyword_candidates_batch
-        """,
+        query=_keyword_candidates("intermediate.int_keyword_candidates_batch"),
     ),
     Gate(
         suite="int_paper_state",
         asset_key=("intermediate", "int_paper_state"),
         table="intermediate.int_paper_state",
         description="Processed text versions: one per paper of int_papers, none missing.",
-        query="""
+        query=f"""
             select
                 s.*,
-                exists (
-                    select 1 from intermediate.int_papers as p where p.paper_id = s.paper_id
-                ) as in_papers,
+                {_in_papers("s", "in_papers")},
                 (select count(*) from intermediate.int_papers) - count(*) over () as papers_missing
             from intermediate.int_paper_state as s
         """,
@@ -215,14 +217,7 @@ GATES: tuple[Gate, ...] = (
         asset_key=("intermediate", "int_abstract_urls"),
         table="intermediate.int_abstract_urls",
         description="URL occurrences: canonical pattern, one row per occurrence, paper exists.",
-        query="""
-            select
-                u.*,
-                exists (
-                    select 1 from intermediate.int_papers as p where p.paper_id = u.paper_id
-                ) as paper_exists
-            from intermediate.int_abstract_urls as u
-        """,
+        query=_url_occurrences("intermediate.int_abstract_urls"),
     ),
     Gate(
         suite="int_paper_links",
@@ -236,10 +231,7 @@ GATES: tuple[Gate, ...] = (
         asset_key=("intermediate", "int_keyword_candidates"),
         table="intermediate.int_keyword_candidates",
         description="Acronyms and title names: one or two words, expansion exactly for acronyms.",
-        query="""
-            select *, expansion is not null as has_expansion, kind = 'acronym' as is_acronym
-            from intermediate.int_keyword_candidates
-        """,
+        query=_keyword_candidates("intermediate.int_keyword_candidates"),
     ),
     Gate(
         suite="int_phrase_counts",
@@ -279,13 +271,8 @@ GATES: tuple[Gate, ...] = (
         asset_key=("intermediate", "int_phrase_targets"),
         table="intermediate.int_phrase_targets",
         description="Papers to rank this build: one row per paper, each in int_papers.",
-        query="""
-            select
-                t.*,
-                exists (
-                    select 1 from intermediate.int_papers as p where p.paper_id = t.paper_id
-                ) as in_papers
-            from intermediate.int_phrase_targets as t
+        query=f"""
+            select t.*, {_in_papers("t", "in_papers")} from intermediate.int_phrase_targets as t
         """,
     ),
     Gate(
