@@ -1,37 +1,27 @@
 {#- Helpers for the per-paper incremental models (see int_paper_changes). -#}
 
-{#- pre_hook: drop the rows of every added, changed or removed paper -#}
-{% macro delete_changed_papers() %}
+{#- pre_hook: on an incremental build, drop the rows of the papers in `papers` (a
+    parenthesised subquery of paper ids) before the model appends their new rows -#}
+{% macro delete_papers(papers) %}
     {%- if is_incremental() -%}
-        delete from {{ this }}
-        where paper_id in (select paper_id from {{ ref('int_paper_changes') }})
+        delete from {{ this }} where paper_id in {{ papers }}
     {%- else -%}
         select 1
     {%- endif -%}
 {% endmacro %}
 
-{#- the int_papers rows to (re)build: the added and changed papers (all on a full build) -#}
-{% macro papers_to_build(columns='*') %}
+{#- every added, changed or removed paper -#}
+{% macro changed_papers() %}
+    (select paper_id from {{ ref('int_paper_changes') }})
+{% endmacro %}
+
+{#- the rankings int_paper_phrases replaces or retires -#}
+{% macro papers_to_rank() %}
     (
-        select {{ columns }} from {{ ref('int_papers') }}
-        where paper_id in (
-            select paper_id from {{ ref('int_paper_changes') }} where change <> 'removed'
-        )
+        select paper_id from {{ ref('int_phrase_targets') }}
+        union
+        select paper_id from {{ ref('int_paper_changes') }} where change = 'removed'
     )
-{% endmacro %}
-
-{#- pre_hook of int_paper_phrases: drop the rankings this build replaces or retires -#}
-{% macro delete_papers_to_rank() %}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where
-            paper_id in (select paper_id from {{ ref('int_phrase_targets') }})
-            or paper_id in (
-                select paper_id from {{ ref('int_paper_changes') }} where change = 'removed'
-            )
-    {%- else -%}
-        select 1
-    {%- endif -%}
 {% endmacro %}
 
 {#- the papers whose keywords paper_keywords rebuilds: new candidates or a new ranking -#}
@@ -43,11 +33,12 @@
     )
 {% endmacro %}
 
-{#- pre_hook of paper_keywords -#}
-{% macro delete_keyword_papers_to_build() %}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where paper_id in {{ keyword_papers_to_build() }}
-    {%- else -%}
-        select 1
-    {%- endif -%}
+{#- the int_papers rows to (re)build: the added and changed papers (all on a full build) -#}
+{% macro papers_to_build(columns='*') %}
+    (
+        select {{ columns }} from {{ ref('int_papers') }}
+        where paper_id in (
+            select paper_id from {{ ref('int_paper_changes') }} where change <> 'removed'
+        )
+    )
 {% endmacro %}

@@ -3,7 +3,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_papers() }}",
+    pre_hook="{{ delete_papers(changed_papers()) }}",
 ) }}
 -- depends_on: {{ ref('int_paper_changes') }}
 select * from {{ ref('int_abstract_urls_batch') }}

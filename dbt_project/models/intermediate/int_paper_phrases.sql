@@ -14,7 +14,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_papers_to_rank() }}",
+    pre_hook="{{ delete_papers(papers_to_rank()) }}",
 ) }}
 -- depends_on: {{ ref('int_paper_changes') }}
 with targets as (

@@ -8,7 +8,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_papers() }}",
+    pre_hook="{{ delete_papers(changed_papers()) }}",
 ) }}
 -- depends_on: {{ ref('int_paper_changes') }}
 with papers as (

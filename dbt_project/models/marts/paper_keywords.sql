@@ -6,7 +6,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_keyword_papers_to_build() }}",
+    pre_hook="{{ delete_papers(keyword_papers_to_build()) }}",
 ) }}
 -- depends_on: {{ ref('int_paper_changes') }}
 -- depends_on: {{ ref('int_phrase_targets') }}
