@@ -10,7 +10,7 @@ from orchestration.resources import LOCK_KEY
 from orchestration.settings import Settings
 from orchestration.warehouse.build_db import connect, ensure_schema
 from orchestration.warehouse.landing import scan_landing
-from orchestration.warehouse.loader import load_file
+from orchestration.warehouse.loader import BATCH_FILES, STATUS_LOADED, LoadOutcome, load_batch
 
 DUMP_PARTITIONS = dg.DynamicPartitionsDefinition(name="dump_versions")
 WRITER_POOL = "duckdb_writer"
@@ -60,15 +60,10 @@ def ingest_dumps(context: dg.AssetExecutionContext):
     try:
         ensure_schema(con)
         outcomes = []
-        for file in landed:  # one transaction per dump: the loop is per file, not per record
-            outcome = load_file(con, file)
-            outcomes.append(outcome)
-            verb = "skipped (already recorded)" if outcome.skipped else outcome.status
-            progress.report(
-                context,
-                f"ingest: {file.name}: {verb}, {outcome.records} records, "
-                f"{outcome.rejects} rejects" + (f" ({outcome.reason})" if outcome.reason else ""),
-            )
+        for start in range(0, len(landed), BATCH_FILES):
+            batch = load_batch(con, landed[start : start + BATCH_FILES])
+            outcomes += batch
+            _report_batch(context, batch, done=len(outcomes), total=len(landed))
         totals = con.execute(
             "select (select count(*) from raw.records), (select count(*) from ops.rejects)"
         ).fetchone()
@@ -104,3 +99,20 @@ def ingest_dumps(context: dg.AssetExecutionContext):
         },
     )
     yield dg.MaterializeResult(asset_key=REJECTS, metadata={"dagster/row_count": totals[1]})
+
+
+def _report_batch(
+    context: dg.AssetExecutionContext, batch: list[LoadOutcome], done: int, total: int
+) -> None:
+    """A line for every file that did not simply load, then one for the batch."""
+    for outcome in batch:
+        if outcome.status != STATUS_LOADED or outcome.skipped:
+            verb = "skipped (already recorded)" if outcome.skipped else outcome.status
+            reason = f" ({outcome.reason})" if outcome.reason else ""
+            progress.report(context, f"ingest: {outcome.file_name}: {verb}{reason}")
+    loaded = [o for o in batch if o.status == STATUS_LOADED and not o.skipped]
+    progress.report(
+        context,
+        f"ingest: {done}/{total} files: {len(loaded)} loaded in this batch, "
+        f"{sum(o.records for o in loaded)} records, {sum(o.rejects for o in batch)} rejects",
+    )

@@ -1,4 +1,5 @@
-"""Load dumps into the build database: one transaction per dump, nothing loaded twice.
+"""Load dumps into the build database: one transaction per batch of dumps, nothing
+loaded twice.
 
 Rules, per landed file ``name`` with hash ``h`` (statuses in ``ops.dump_files``):
 
@@ -7,7 +8,7 @@ Rules, per landed file ``name`` with hash ``h`` (statuses in ``ops.dump_files``)
 - a file that is not a text dump (binary, not UTF-8): ``rejected``, with the reason.
 - a file that vanished or changed between scan and read: ``unreadable``; it is retried
   by the next refresh.
-- otherwise the dump is parsed and, in one transaction, every earlier version of
+- otherwise the dump is parsed and, in its batch's transaction, every earlier version of
   ``name`` is removed from ``raw.records`` / ``ops.rejects`` and marked ``superseded``,
   and this version's records and line-level rejects are inserted: ``loaded``, or
   ``empty`` when the file holds no title/abstract pair (empty, chrome only, all lines
@@ -94,99 +95,162 @@ def _loaded_under_other_name(con: duckdb.DuckDBPyConnection, file: LandedFile) -
     return row[0] if row else None
 
 
-def _record_manifest(
-    con: duckdb.DuckDBPyConnection,
-    file: LandedFile,
-    status: str,
-    parsed: ParsedDump | None = None,
-    reason: str | None = None,
-    duplicate_of: str | None = None,
-) -> None:
-    counts = (
-        [
-            parsed.lines,
-            parsed.blank_lines,
-            parsed.chrome_lines,
-            parsed.records.height,
-            parsed.rejected_lines,
-            parsed.listing_date,
-        ]
-        if parsed
-        else [None] * 6
-    )
-    con.execute(
-        "insert or replace into ops.dump_files (file_name, sha256, bytes, lines, blank_lines,"
-        " chrome_lines, records, rejects, listing_date, status, reason, duplicate_of, loaded_at)"
-        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            file.name,
-            file.sha256,
-            file.bytes,
-            *counts,
-            status,
-            reason,
-            duplicate_of,
-            datetime.now(UTC).replace(tzinfo=None),
-        ],
-    )
+#: Dumps per write transaction: a commit costs about as much as loading a whole dump, so
+#: a refresh of thousands of dumps commits once per batch, not once per dump.
+BATCH_FILES = 100
+
+MANIFEST_COLUMNS = (
+    "file_name, sha256, bytes, lines, blank_lines, chrome_lines, records, rejects,"
+    " listing_date, status, reason, duplicate_of, loaded_at"
+)
 
 
-def _replace_rows(con: duckdb.DuckDBPyConnection, file: LandedFile, parsed: ParsedDump) -> None:
-    """Swap every earlier version of this file name for this one (caller holds the txn)."""
-    con.execute("delete from raw.records where file_name = ?", [file.name])
-    con.execute("delete from ops.rejects where file_name = ?", [file.name])
-    con.execute(
-        "update ops.dump_files set status = ?"
-        " where file_name = ? and sha256 <> ? and status in (?, ?)",
-        [STATUS_SUPERSEDED, file.name, file.sha256, STATUS_LOADED, STATUS_EMPTY],
-    )
-    identity = [pl.lit(file.sha256).alias("dump_sha256"), pl.lit(file.name).alias("file_name")]
-    for table, frame in (("raw.records", parsed.records), ("ops.rejects", parsed.rejects)):
-        con.register("incoming", frame.select(*identity, pl.all()).to_arrow())
+@dataclass(frozen=True)
+class _Plan:
+    """What loading one file will write: its manifest row, and its rows when parsed."""
+
+    file: LandedFile
+    status: str
+    parsed: ParsedDump | None = None
+    reason: str | None = None
+    duplicate_of: str | None = None
+
+    def manifest_row(self, loaded_at: datetime) -> tuple:
+        parsed = self.parsed
+        counts = (
+            (
+                parsed.lines,
+                parsed.blank_lines,
+                parsed.chrome_lines,
+                parsed.records.height,
+                parsed.rejected_lines,
+                parsed.listing_date,
+            )
+            if parsed
+            else (None,) * 6
+        )
+        file = self.file
+        return (file.name, file.sha256, file.bytes, *counts, self.status, self.reason,
+                self.duplicate_of, loaded_at)  # fmt: skip
+
+    def outcome(self) -> LoadOutcome:
+        parsed = self.parsed
+        records = parsed.records.height if parsed else 0
+        rejects = parsed.rejected_lines if parsed else 0
+        return LoadOutcome(self.file.name, self.file.sha256, self.status, records, rejects,
+                           self.reason)  # fmt: skip
+
+
+def _plan(con: duckdb.DuckDBPyConnection, file: LandedFile, loaded: dict[str, str]) -> _Plan:
+    """Decide what to do with one file; ``loaded`` maps hash -> name for the dumps loaded
+    earlier in the same batch (not yet visible in ``ops.dump_files``)."""
+    original = _loaded_under_other_name(con, file) or loaded.get(file.sha256)
+    if original is not None and original != file.name:
+        return _Plan(
+            file, STATUS_DUPLICATE, reason=f"same bytes as {original}", duplicate_of=original
+        )
+    try:
+        data = file.path.read_bytes()
+    except FileNotFoundError:
+        return _unreadable(file, "vanished: the file disappeared before it was read")
+    if hashlib.sha256(data).hexdigest() != file.sha256:
+        return _unreadable(file, "changed_while_reading: bytes differ from the scanned hash")
+    try:
+        parsed = parse_dump(data)
+    except DumpFormatError as error:
+        return _Plan(file, STATUS_REJECTED, reason=f"{error.reason}: {error}")
+    status, reason = _parsed_status(parsed)
+    return _Plan(file, status, parsed=parsed, reason=reason)
+
+
+def _unreadable(file: LandedFile, reason: str) -> _Plan:
+    """A file that could not be read as scanned; the next refresh tries again."""
+    return _Plan(file, STATUS_UNREADABLE, reason=f"{reason}; retried by the next refresh")
+
+
+def _write(con: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> None:
+    """Every earlier version of each parsed file's name is removed and marked superseded,
+    its records and rejects inserted; every file gets its manifest row. Caller holds the
+    transaction."""
+    parsed = [plan for plan in plans if plan.parsed is not None]
+    if parsed:
+        versions = pl.DataFrame(
+            {"file_name": [p.file.name for p in parsed], "sha256": [p.file.sha256 for p in parsed]}
+        )
+        con.register("incoming_versions", versions.to_arrow())
         try:
-            con.execute(f"insert into {table} by name select * from incoming")
+            for table in ("raw.records", "ops.rejects"):
+                con.execute(
+                    f"delete from {table}"
+                    " where file_name in (select file_name from incoming_versions)"
+                )
+            con.execute(
+                "update ops.dump_files as d set status = ? from incoming_versions as v"
+                " where d.file_name = v.file_name and d.sha256 <> v.sha256"
+                " and d.status in (?, ?)",
+                [STATUS_SUPERSEDED, STATUS_LOADED, STATUS_EMPTY],
+            )
         finally:
-            con.unregister("incoming")
+            con.unregister("incoming_versions")
+        for table, frames in (
+            ("raw.records", [_with_identity(p.file, p.parsed.records) for p in parsed]),
+            ("ops.rejects", [_with_identity(p.file, p.parsed.rejects) for p in parsed]),
+        ):
+            _insert(con, table, pl.concat(frames, how="vertical_relaxed"))
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    con.executemany(
+        f"insert or replace into ops.dump_files ({MANIFEST_COLUMNS})"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [plan.manifest_row(loaded_at) for plan in plans],
+    )
+
+
+def _with_identity(file: LandedFile, frame: pl.DataFrame) -> pl.DataFrame:
+    identity = [pl.lit(file.sha256).alias("dump_sha256"), pl.lit(file.name).alias("file_name")]
+    return frame.select(*identity, pl.all())
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    con.register("incoming", frame.to_arrow())
+    try:
+        con.execute(f"insert into {table} by name select * from incoming")
+    finally:
+        con.unregister("incoming")
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> list[LoadOutcome]:
+    """Bring landed files into the build database (see the module rules): every file is
+    decided and parsed first, then all of their writes land in one transaction."""
+    outcomes: dict[LandedFile, LoadOutcome] = {}
+    plans: list[_Plan] = []
+    loaded: dict[str, str] = {}
+    for file in files:  # per file, not per record: the parsing itself is vectorised
+        status = _status_of(con, file)
+        if status in FINAL_STATUSES:
+            outcomes[file] = LoadOutcome(file.name, file.sha256, status, skipped=True)
+            continue
+        plan = _plan(con, file, loaded)
+        if plan.status == STATUS_LOADED:
+            loaded.setdefault(file.sha256, file.name)
+        plans.append(plan)
+    if plans:
+        con.execute("begin transaction")
+        try:
+            _write(con, plans)
+            pause_point("ingest")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        outcomes.update((plan.file, plan.outcome()) for plan in plans)
+    return [outcomes[file] for file in files]
 
 
 def load_file(con: duckdb.DuckDBPyConnection, file: LandedFile) -> LoadOutcome:
     """Bring one landed file into the build database (see the module rules)."""
-    status = _status_of(con, file)
-    if status in FINAL_STATUSES:
-        return LoadOutcome(file.name, file.sha256, status, skipped=True)
-
-    original = _loaded_under_other_name(con, file)
-    if original is not None:
-        _record_manifest(con, file, STATUS_DUPLICATE, duplicate_of=original)
-        return LoadOutcome(
-            file.name, file.sha256, STATUS_DUPLICATE, reason=f"same bytes as {original}"
-        )
-
-    try:
-        data = file.path.read_bytes()
-    except FileNotFoundError:
-        return _unreadable(con, file, "vanished: the file disappeared before it was read")
-    if hashlib.sha256(data).hexdigest() != file.sha256:
-        return _unreadable(con, file, "changed_while_reading: bytes differ from the scanned hash")
-    try:
-        parsed = parse_dump(data)
-    except DumpFormatError as error:
-        _record_manifest(con, file, STATUS_REJECTED, reason=f"{error.reason}: {error}")
-        return LoadOutcome(file.name, file.sha256, STATUS_REJECTED, reason=str(error))
-
-    status, reason = _parsed_status(parsed)
-    con.execute("begin transaction")
-    try:
-        _replace_rows(con, file, parsed)
-        _record_manifest(con, file, status, parsed=parsed, reason=reason)
-        pause_point("ingest")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    return LoadOutcome(
-        file.name, file.sha256, status, parsed.records.height, parsed.rejected_lines, reason
-    )
+    return load_batch(con, [file])[0]
 
 
 def _parsed_status(parsed: ParsedDump) -> tuple[str, str | None]:
@@ -198,8 +262,3 @@ def _parsed_status(parsed: ParsedDump) -> tuple[str, str | None]:
         return STATUS_EMPTY, "no title/abstract pair: page chrome only"
     return STATUS_EMPTY, "no title/abstract pair: the file is empty"
 
-
-def _unreadable(con: duckdb.DuckDBPyConnection, file: LandedFile, reason: str) -> LoadOutcome:
-    """Record a file that could not be read as scanned; the next refresh tries again."""
-    _record_manifest(con, file, STATUS_UNREADABLE, reason=f"{reason}; retried by the next refresh")
-    return LoadOutcome(file.name, file.sha256, STATUS_UNREADABLE, reason=reason)

@@ -10,7 +10,7 @@ import pytest
 from orchestration.parsing.dump_parser import MAX_LINE_CHARS, REJECT_RAW_MAX_CHARS
 from orchestration.warehouse.build_db import connect, ensure_schema
 from orchestration.warehouse.landing import scan_landing
-from orchestration.warehouse.loader import load_file
+from orchestration.warehouse.loader import load_batch, load_file
 from tests.conftest import SAMPLE_FILES, make_settings, refresh
 
 ABSTRACT = (
@@ -136,6 +136,48 @@ def test_same_bytes_again_under_any_name_never_load_twice(tmp_path):
     ).fetchall()
     assert rows == [("a.txt", "loaded", None), ("b.txt", "duplicate", "a.txt")]
     assert con.execute("select count(*) from raw.records").fetchone() == (1,)
+
+
+def test_one_batch_writes_what_file_by_file_loading_writes(tmp_path):
+    """A batch shares one transaction, so a duplicate inside it is only known from the
+    batch itself; every status, row and reject must still match loading file by file."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    dumps = {"a.txt": GOOD, "b_same_as_a.txt": GOOD, "c.txt": BAD_FILES["dangling.txt"][0]}
+    dumps.update({name: BAD_FILES[name][0] for name in ("empty.txt", "binary.bin")})
+    for name, data in dumps.items():
+        (landing / name).write_bytes(data)
+    files = scan_landing(landing)
+    tables = ("ops.dump_files", "raw.records", "ops.rejects")
+
+    def contents(con):
+        return {
+            table: sorted(
+                con.execute(f"select * exclude (loaded_at) from {table}").fetchall()
+                if table == "ops.dump_files"
+                else con.execute(f"select * from {table}").fetchall()
+            )
+            for table in tables
+        }
+
+    batched = connect(tmp_path / "batched.duckdb")
+    ensure_schema(batched)
+    outcomes = load_batch(batched, files)
+    one_by_one = connect(tmp_path / "one_by_one.duckdb")
+    ensure_schema(one_by_one)
+    for file in files:
+        load_file(one_by_one, file)
+
+    assert {o.file_name: o.status for o in outcomes} == {
+        "a.txt": "loaded",
+        "b_same_as_a.txt": "duplicate",
+        "c.txt": "loaded",
+        "empty.txt": "empty",
+        "binary.bin": "rejected",
+    }
+    assert contents(batched) == contents(one_by_one)
+    assert batched.execute("select count(*) from raw.records").fetchone() == (2,)
+    assert [o.skipped for o in load_batch(batched, files)] == [True] * len(files)
 
 
 def test_corrected_dump_supersedes_the_old_version(tmp_path):
