@@ -95,6 +95,22 @@ def load_suite(path: Path, scope: str | None = None) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(name=data["name"], expectations=expectations, meta=data.get("meta"))
 
 
+COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
+def suite_columns(suite: gx.ExpectationSuite) -> dict[str, set[str]]:
+    """The columns the suite's expectations read (in first-use order), each with the
+    types of the expectations that read it."""
+    columns: dict[str, set[str]] = {}
+    for expectation in suite.expectations:
+        config = expectation.configuration
+        kwargs = config.kwargs
+        names = [kwargs[key] for key in COLUMN_KWARGS if kwargs.get(key)]
+        for name in names + list(kwargs.get("column_list") or []):
+            columns.setdefault(name, set()).add(config.type)
+    return columns
+
+
 def expectation_scope(expectation: dict[str, Any]) -> str:
     return (expectation.get("meta") or {}).get("scope", "rows")
 

@@ -54,6 +54,22 @@ def test_after_a_pass_only_rows_of_newly_loaded_dumps_are_validated(build):
     assert [(o.column, o.unexpected_count) for o in outcome.failed] == [("title", 1)]
 
 
+@pytest.mark.parametrize(
+    "mess", ["two  spaces", "a LaTeX rightarrow arrow", "an accent: caf\\'e", "trailing "]
+)
+def test_abstract_mess_found_in_duckdb_fails_the_gate_with_the_abstract(build, mess):
+    build.execute(
+        "update staging.stg_records set abstract = abstract || ' ' || ?"
+        " where rowid = (select min(rowid) from staging.stg_records)",
+        [mess],
+    )
+    build.execute("delete from ops.gate_results")  # never passed: every row is validated
+    outcome = run_gate(build, STG_RECORDS)
+    [failed] = outcome.failed
+    assert (failed.column, failed.unexpected_count) == ("messy_abstract", 1)
+    assert failed.examples[0].endswith(mess)
+
+
 def test_table_scope_expectations_check_the_whole_table_in_a_slice(build):
     build.execute(
         "delete from staging.stg_records where rowid = (select min(rowid) from staging.stg_records)"

@@ -4,7 +4,12 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from orchestration.checks.gx_validation import expectation_raised, load_suite, validate_frame
+from orchestration.checks.gx_validation import (
+    expectation_raised,
+    load_suite,
+    suite_columns,
+    validate_frame,
+)
 from orchestration.settings import EXPECTATIONS_DIR
 
 FRAME = pd.DataFrame({"id": ["a", "b", "c"], "n": [1, 2, 3]})
@@ -66,3 +71,52 @@ def test_every_committed_suite_loads_and_says_something():
         loaded = load_suite(path)
         assert loaded.name == path.stem
         assert len(loaded.expectations) >= 4, path.name
+
+
+def test_gate_sends_only_read_columns_and_a_missing_one_fails(tmp_path):
+    import duckdb
+
+    from orchestration.checks.gates import GATES_BY_NAME, run_gate
+
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.keywords as select 'LLMs' as keyword, 'acronym' as kind,"
+        " 3 as n_papers, repeat('x', 100) as unread_text"
+    )
+    gate = GATES_BY_NAME["gx_keywords"]
+    columns = suite_columns(load_suite(gate.suite_path))
+    assert list(columns) == ["keyword", "kind", "n_papers"]
+    assert columns["kind"] == {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_compound_columns_to_be_unique",
+    }
+    assert run_gate(con, gate).success
+
+    con.execute("alter table marts.keywords drop column n_papers")
+    outcome = run_gate(con, gate)
+    assert not outcome.success
+    assert {o.column for o in outcome.raised} == {"n_papers"}
+
+
+def test_a_column_only_checked_for_nulls_reaches_gx_as_a_flag_and_a_null_still_fails(tmp_path):
+    import duckdb
+
+    from orchestration.checks.gates import GATES_BY_NAME, run_gate
+
+    gate = GATES_BY_NAME["gx_raw_records"]
+    assert suite_columns(load_suite(gate.suite_path))["abstract"] == {
+        "expect_column_values_to_not_be_null"
+    }
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.records as select repeat('a', 64) as dump_sha256, 'd.txt' as file_name,"
+        " 1 as line_number, 'A Title' as title, repeat('An abstract. ', 20) as abstract,"
+        " '01-02' as listing_date, 'a title' as title_key"
+    )
+    assert run_gate(con, gate).success, run_gate(con, gate).summary()
+    con.execute("update raw.records set abstract = null")
+    failed = {(o.expectation, o.column) for o in run_gate(con, gate).failed}
+    assert ("expect_column_values_to_not_be_null", "abstract") in failed
