@@ -36,7 +36,8 @@ def register_landing(
     """
     known = instance.get_dynamic_partitions(DUMP_PARTITIONS.name)
     if landed_files is None:
-        landed_files = scan_landing(Settings.from_env().landing_dir)
+        settings = Settings.from_env()
+        landed_files = scan_landing(settings.landing_dir, settings.landing_hashes)
     hashes = dict.fromkeys(f.sha256 for f in landed_files)
     known_hashes = set(known)
     landed = [sha for sha in hashes if sha not in known_hashes]

@@ -56,7 +56,7 @@ def run_refresh(
     from orchestration.jobs import partition_range_tags, register_landing
 
     settings.prepare()
-    landed = scan_landing(settings.landing_dir)
+    landed = scan_landing(settings.landing_dir, settings.landing_hashes)
     keys, _ = register_landing(instance, landed)
     if not keys:
         raise FileNotFoundError(f"no dumps in the landing folder {settings.landing_dir}")

@@ -43,6 +43,11 @@ class Settings:
         return self.build_dir / "build.duckdb"
 
     @property
+    def landing_hashes(self) -> Path:
+        """Remembered SHA-256 of the landing folder's files (see ``scan_landing``)."""
+        return self.build_dir / "landing_hashes.json"
+
+    @property
     def dbt_target_dir(self) -> Path:
         """dbt's run artifacts and partial-parse state for this warehouse."""
         return self.build_dir / "dbt_target"

@@ -53,7 +53,8 @@ def ingest_dumps(context: dg.AssetExecutionContext):
     settings = Settings.from_env()
     settings.prepare()
     wanted = set(context.partition_keys)
-    landed = [f for f in scan_landing(settings.landing_dir) if f.sha256 in wanted]
+    scanned = scan_landing(settings.landing_dir, settings.landing_hashes)
+    landed = [f for f in scanned if f.sha256 in wanted]
     progress.report(context, f"ingest: {len(landed)} file(s) for {len(wanted)} dump version(s)")
 
     con = connect(settings.build_db)
