@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration import progress
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.checks.gates import GATES, Gate, record_gate_result, run_gate
+from orchestration.memory import release_memory
 from orchestration.resources import LOCK_KEY
 from orchestration.settings import Settings
 from orchestration.warehouse.build_db import connect, ensure_schema
@@ -54,6 +55,7 @@ def gate_check(gate: Gate) -> dg.AssetChecksDefinition:
             record_gate_result(con, gate, outcome, context.run.run_id)
         finally:
             con.close()
+            release_memory()
         verdict = "passed" if outcome.success else "FAILED"
         progress.report(context, f"gate {gate.name}: {verdict} - {outcome.summary()}")
         return dg.AssetCheckResult(
