@@ -35,6 +35,16 @@ MESSY_TEXT = r"""\s{2,}|^\s|\s$|(^|[^A-Za-z])rightarrow|\\[''"`^~][A-Za-z]"""
 NEW_DUMPS = "(select sha256 from ops.dump_files where loaded_at > getvariable('gate_since'))"
 #: Papers with a record in one of those dumps.
 NEW_DUMP_PAPERS = f"(select paper_id from staging.stg_records where dump_sha256 in {NEW_DUMPS})"
+#: Row predicate: the row's paper has a record in one of those dumps.
+OF_NEW_DUMP_PAPERS = f"paper_id in {NEW_DUMP_PAPERS}"
+#: Row predicate: the row's paper is in a new dump or had its keyphrases ranked since.
+OF_CHANGED_KEYWORD_PAPERS = f"""
+    paper_id in {NEW_DUMP_PAPERS}
+    or paper_id in (
+        select paper_id from intermediate.int_paper_phrases
+        where ranked_at > getvariable('gate_since')
+    )
+"""
 
 
 def _in_papers(alias: str, name: str) -> str:
@@ -180,7 +190,7 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_papers",
         description="Deduplicated papers: one row per paper_id, records >= dumps.",
         query="select * from intermediate.int_papers",
-        slice=f"paper_id in {NEW_DUMP_PAPERS}",
+        slice=OF_NEW_DUMP_PAPERS,
         totals="select count(*) as n_rows from intermediate.int_papers",
     ),
     Gate(
@@ -216,11 +226,12 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_paper_state",
         description="Processed text versions: one per paper of int_papers, none missing.",
         query=f"""
-            select
-                s.*,
-                {_in_papers("s", "in_papers")},
-                (select count(*) from intermediate.int_papers) - count(*) over () as papers_missing
-            from intermediate.int_paper_state as s
+            select s.*, {_in_papers("s", "in_papers")} from intermediate.int_paper_state as s
+        """,
+        slice=OF_NEW_DUMP_PAPERS,
+        totals="""
+            select (select count(*) from intermediate.int_papers) - count(*) as papers_missing
+            from intermediate.int_paper_state
         """,
     ),
     Gate(
@@ -229,6 +240,7 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_abstract_urls",
         description="URL occurrences: canonical pattern, one row per occurrence, paper exists.",
         query=_url_occurrences("intermediate.int_abstract_urls"),
+        slice=OF_NEW_DUMP_PAPERS,
     ),
     Gate(
         suite="int_paper_links",
@@ -236,6 +248,7 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_paper_links",
         description="Classified links: one row per paper and URL, known types, offsets found.",
         query="select * from intermediate.int_paper_links",
+        slice=OF_NEW_DUMP_PAPERS,
     ),
     Gate(
         suite="int_keyword_candidates",
@@ -243,6 +256,7 @@ GATES: tuple[Gate, ...] = (
         table="intermediate.int_keyword_candidates",
         description="Acronyms and title names: one or two words, expansion exactly for acronyms.",
         query=_keyword_candidates("intermediate.int_keyword_candidates"),
+        slice=OF_NEW_DUMP_PAPERS,
     ),
     Gate(
         suite="int_phrase_counts",
@@ -307,7 +321,7 @@ GATES: tuple[Gate, ...] = (
                 length(abstract) as abstract_chars
             from marts.papers
         """,
-        slice=f"paper_id in {NEW_DUMP_PAPERS}",
+        slice=OF_NEW_DUMP_PAPERS,
         totals="""
             select
                 count(*) as n_rows,
@@ -331,6 +345,7 @@ GATES: tuple[Gate, ...] = (
             from marts.paper_links as l
             left join marts.papers as p on l.paper_id = p.paper_id
         """,
+        slice=OF_NEW_DUMP_PAPERS,
     ),
     Gate(
         suite="links",
@@ -344,6 +359,7 @@ GATES: tuple[Gate, ...] = (
                 link_type in {REPO_TYPES} as is_repo_type
             from marts.links
         """,
+        slice=f"url in (select url from marts.paper_links where {OF_NEW_DUMP_PAPERS})",
     ),
     Gate(
         suite="paper_keywords",
@@ -360,13 +376,7 @@ GATES: tuple[Gate, ...] = (
             from marts.paper_keywords as k
             left join marts.papers as p on k.paper_id = p.paper_id
         """,
-        slice=f"""
-            paper_id in {NEW_DUMP_PAPERS}
-            or paper_id in (
-                select paper_id from intermediate.int_paper_phrases
-                where ranked_at > getvariable('gate_since')
-            )
-        """,
+        slice=OF_CHANGED_KEYWORD_PAPERS,
     ),
     Gate(
         suite="keywords",
@@ -374,6 +384,9 @@ GATES: tuple[Gate, ...] = (
         table="marts.keywords",
         description="Keywords: one row per keyword and kind, none empty, n_papers >= 1.",
         query="select * from marts.keywords",
+        slice=f"""
+            keyword in (select keyword from marts.paper_keywords where {OF_CHANGED_KEYWORD_PAPERS})
+        """,
     ),
 )
 
