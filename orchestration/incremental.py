@@ -3,14 +3,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 
+#: Papers a Python model holds at once: a million abstracts are 1.3 GB of text, so a full
+#: build streams them in batches instead of reading them whole.
+BATCH_PAPERS = 100_000
 
-def papers_to_build(papers: Any, changes: Any, *columns: str) -> pl.DataFrame:
+
+def papers_to_build(
+    papers: Any, changes: Any, *columns: str, batch_papers: int = BATCH_PAPERS
+) -> Iterator[pl.DataFrame]:
     """``columns`` of int_papers (``papers``, a DuckDB relation) for the papers
-    int_paper_changes (``changes``) lists as added or changed: every paper on a full
-    build, only those of the new dumps on an incremental one."""
+    int_paper_changes (``changes``) lists as added or changed, in batches of at most
+    ``batch_papers`` rows: every paper on a full build, only those of the new dumps on
+    an incremental one. At least one batch, so an empty build keeps its columns."""
     rebuilt = changes.filter("change <> 'removed'").select("paper_id")
-    return papers.select(", ".join(columns)).join(rebuilt, "paper_id").pl()
+    reader = (
+        papers.select(", ".join(columns)).join(rebuilt, "paper_id").to_arrow_reader(batch_papers)
+    )
+    empty = True
+    for batch in reader:
+        if batch.num_rows or empty:
+            empty = False
+            yield pl.from_arrow(batch)
+    if empty:
+        yield pl.from_arrow(reader.schema.empty_table())

@@ -1,10 +1,12 @@
 """Every URL occurrence in the papers' abstracts, canonicalised.
 
 The extraction and canonicalisation rules live in orchestration/parsing/urls.py, where
-they are unit-tested; this model runs them over the whole abstract column at once.
+they are unit-tested; this model runs them column-wise over batches of abstracts.
 Holds only the papers this build adds or changes (all of them on a full build);
 int_abstract_urls appends them (dbt-duckdb cannot materialise Python models incrementally).
 """
+
+import polars as pl
 
 from orchestration.incremental import papers_to_build
 from orchestration.parsing.urls import extract_urls
@@ -12,11 +14,7 @@ from orchestration.parsing.urls import extract_urls
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return extract_urls(
-        papers_to_build(
-            dbt.ref("int_papers"),
-            dbt.ref("int_paper_changes"),
-            "paper_id",
-            "abstract",
-        )
-    ).to_arrow()
+    batches = papers_to_build(
+        dbt.ref("int_papers"), dbt.ref("int_paper_changes"), "paper_id", "abstract"
+    )
+    return pl.concat((extract_urls(p) for p in batches), how="vertical_relaxed").to_arrow()

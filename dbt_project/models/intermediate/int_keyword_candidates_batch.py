@@ -14,17 +14,18 @@ from orchestration.parsing.keywords import title_names
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    papers = papers_to_build(
-        dbt.ref("int_papers"),
-        dbt.ref("int_paper_changes"),
-        "paper_id",
-        "title",
-        "abstract",
+    batches = papers_to_build(
+        dbt.ref("int_papers"), dbt.ref("int_paper_changes"), "paper_id", "title", "abstract"
     )
+    return pl.concat((candidates(papers) for papers in batches), how="vertical_relaxed").to_arrow()
+
+
+def candidates(papers: pl.DataFrame) -> pl.DataFrame:
+    """The acronyms and title names of one batch of papers."""
     text = papers.select("paper_id", (pl.col("title") + " . " + pl.col("abstract")).alias("text"))
     acronyms = acronym_definitions(text, text="text").with_columns(kind=pl.lit("acronym"))
     names = title_names(papers.select("paper_id", "title")).with_columns(
         kind=pl.lit("title_name"), expansion=pl.lit(None, dtype=pl.String)
     )
     columns = ["paper_id", "keyword", "kind", "expansion"]
-    return pl.concat([acronyms.select(columns), names.select(columns)]).to_arrow()
+    return pl.concat([acronyms.select(columns), names.select(columns)])
