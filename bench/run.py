@@ -129,6 +129,22 @@ def print_table(full: Run, incremental: Run) -> None:
     print(f"{'peak RSS of the tree (MB)':<34}{rss}")
 
 
+def _commit() -> str | None:
+    """The commit measured (with ``+dirty`` when the work tree has changes)."""
+    try:
+        root = Path(__file__).resolve().parents[1]
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+    except OSError:
+        return None
+    return (head + ("+dirty" if dirty else "")) or None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=100_000)
@@ -192,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [asdict(full), asdict(incremental)],
         "checks": checks,
         "cpus": os.cpu_count(),
+        "commit": _commit(),
     }
     out = args.json or Path(__file__).parent / "results" / f"{args.papers}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
