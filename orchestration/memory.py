@@ -12,8 +12,11 @@ import gc
 import pyarrow as pa
 
 
-def release_memory() -> None:
-    gc.collect()
+def release_memory(collect: bool = True) -> None:
+    """``collect`` also runs the cycle collector: about 0.3 s in the refresh process, so
+    callers ask for it only after a big frame."""
+    if collect:
+        gc.collect()
     pa.default_memory_pool().release_unused()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
