@@ -24,10 +24,10 @@ def papers_to_build(
     reader = (
         papers.select(", ".join(columns)).join(rebuilt, "paper_id").to_arrow_reader(batch_papers)
     )
-    empty = True
+    yielded = False
     for batch in reader:
-        if batch.num_rows or empty:
-            empty = False
+        if batch.num_rows:
+            yielded = True
             yield pl.from_arrow(batch)
-    if empty:
+    if not yielded:
         yield pl.from_arrow(reader.schema.empty_table())

@@ -25,9 +25,9 @@ from orchestration.checks.gx_validation import (
 from orchestration.settings import EXPECTATIONS_DIR
 
 REPO_TYPES = "('github_repo', 'hf_model', 'hf_dataset', 'hf_space')"
-#: What cleaning must have removed from a text (RE2, as the body of an SQL string): doubled, leading
-#: or trailing whitespace, a bare LaTeX ``rightarrow``, a LaTeX accent command such as
-#: \'e. Matched in DuckDB, so the abstracts never travel to pandas.
+#: What cleaning must have removed from a text (RE2, as the body of an SQL string):
+#: doubled, leading or trailing whitespace, a bare LaTeX ``rightarrow``, a LaTeX accent
+#: command such as \'e. Matched in DuckDB, so the abstracts never travel to pandas.
 MESSY_TEXT = r"""\s{2,}|^\s|\s$|(^|[^A-Za-z])rightarrow|\\[''"`^~][A-Za-z]"""
 
 
@@ -77,13 +77,17 @@ class Gate:
 
     suite: str
     asset_key: tuple[str, ...]
-    table: str
     query: str
     description: str
     slice: str | None = None
     totals: str | None = None
     #: the query itself narrows to what changed when ``gate_since`` is set
     since_aware: bool = False
+
+    @property
+    def table(self) -> str:
+        """The gated table: its schema and name are the asset key."""
+        return ".".join(self.asset_key)
 
     @property
     def name(self) -> str:
@@ -98,7 +102,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="raw_records",
         asset_key=("raw", "records"),
-        table="raw.records",
         description="Parsed records: keys present and unique, no page chrome in titles, "
         "abstracts longer than titles, listing dates well-formed.",
         query="""
@@ -111,7 +114,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="dump_files",
         asset_key=("ops", "dump_files"),
-        table="ops.dump_files",
         description="Manifest: every raw line accounted for "
         "(chrome + blank + 2 x records + rejects = lines), statuses valid, hashes well-formed.",
         query="""
@@ -126,7 +128,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="rejects",
         asset_key=("ops", "rejects"),
-        table="ops.rejects",
         description="Rejected lines: known reasons, real line numbers, each from a recorded dump.",
         query="""
             select
@@ -141,14 +142,12 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="stopwords",
         asset_key=("reference", "stopwords"),
-        table="reference.stopwords",
         description="Stopword seed: unique lower-case words.",
         query="select * from reference.stopwords",
     ),
     Gate(
         suite="stg_dump_files",
         asset_key=("staging", "stg_dump_files"),
-        table="staging.stg_dump_files",
         description="Staged manifest: lines reconcile, dump order exactly for loaded dumps.",
         query="""
             select *, dump_order is not null as has_dump_order, status = 'loaded' as is_loaded
@@ -158,7 +157,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="stg_records",
         asset_key=("staging", "stg_records"),
-        table="staging.stg_records",
         description="Cleaned records: paper_id well-formed, no chrome, no LaTeX remnants or "
         "stray whitespace, one staged row per raw row of a loaded dump.",
         query=f"""
@@ -187,7 +185,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_papers",
         asset_key=("intermediate", "int_papers"),
-        table="intermediate.int_papers",
         description="Deduplicated papers: one row per paper_id, records >= dumps.",
         query="select * from intermediate.int_papers",
         slice=OF_NEW_DUMP_PAPERS,
@@ -196,7 +193,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_paper_changes",
         asset_key=("intermediate", "int_paper_changes"),
-        table="intermediate.int_paper_changes",
         description="Papers to rebuild: one row per paper, known changes, removed exactly "
         "for papers no longer in int_papers.",
         query=f"""
@@ -207,7 +203,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_abstract_urls_batch",
         asset_key=("intermediate", "int_abstract_urls_batch"),
-        table="intermediate.int_abstract_urls_batch",
         description="This build's new URL occurrences, row by row: canonical pattern, one row "
         "per occurrence, paper exists.",
         query=_url_occurrences("intermediate.int_abstract_urls_batch"),
@@ -215,7 +210,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_keyword_candidates_batch",
         asset_key=("intermediate", "int_keyword_candidates_batch"),
-        table="intermediate.int_keyword_candidates_batch",
         description="This build's new acronyms and title names, row by row: one or two words, "
         "expansion exactly for acronyms.",
         query=_keyword_candidates("intermediate.int_keyword_candidates_batch"),
@@ -223,7 +217,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_paper_state",
         asset_key=("intermediate", "int_paper_state"),
-        table="intermediate.int_paper_state",
         description="Processed text versions: one per paper of int_papers, none missing.",
         query=f"""
             select s.*, {_in_papers("s", "in_papers")} from intermediate.int_paper_state as s
@@ -237,7 +230,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_abstract_urls",
         asset_key=("intermediate", "int_abstract_urls"),
-        table="intermediate.int_abstract_urls",
         description="URL occurrences: canonical pattern, one row per occurrence, paper exists.",
         query=_url_occurrences("intermediate.int_abstract_urls"),
         slice=OF_NEW_DUMP_PAPERS,
@@ -245,7 +237,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_paper_links",
         asset_key=("intermediate", "int_paper_links"),
-        table="intermediate.int_paper_links",
         description="Classified links: one row per paper and URL, known types, offsets found.",
         query="select * from intermediate.int_paper_links",
         slice=OF_NEW_DUMP_PAPERS,
@@ -253,7 +244,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_keyword_candidates",
         asset_key=("intermediate", "int_keyword_candidates"),
-        table="intermediate.int_keyword_candidates",
         description="Acronyms and title names: one or two words, expansion exactly for acronyms.",
         query=_keyword_candidates("intermediate.int_keyword_candidates"),
         slice=OF_NEW_DUMP_PAPERS,
@@ -261,7 +251,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_phrase_counts",
         asset_key=("intermediate", "int_phrase_counts"),
-        table="intermediate.int_phrase_counts",
         description="Keyphrase candidate counts (the biggest table, ~150 rows a paper): "
         "validated on one row of aggregates - no empty candidates, positive counts, every "
         "paper present, unique per paper, candidate and spelling. Once passed, over the "
@@ -294,7 +283,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_phrase_targets",
         asset_key=("intermediate", "int_phrase_targets"),
-        table="intermediate.int_phrase_targets",
         description="Papers to rank this build: one row per paper, each in int_papers.",
         query=f"""
             select t.*, {_in_papers("t", "in_papers")} from intermediate.int_phrase_targets as t
@@ -303,7 +291,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="int_paper_phrases",
         asset_key=("intermediate", "int_paper_phrases"),
-        table="intermediate.int_paper_phrases",
         description="Keyphrases: ranks 1..10 unique per paper, positive scores.",
         query="select * from intermediate.int_paper_phrases",
         slice="ranked_at > getvariable('gate_since')",
@@ -311,7 +298,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="papers",
         asset_key=("marts", "papers"),
-        table="marts.papers",
         description="Papers: paper_id unique and well-formed, no chrome, abstracts longer "
         "than titles, papers <= staged records, dump range ordered.",
         query="""
@@ -333,7 +319,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="paper_links",
         asset_key=("marts", "paper_links"),
-        table="marts.paper_links",
         description="Paper links: canonical URLs (pattern, no trailing punctuation, slash or "
         ".git), known link types, repo_id exactly for repo types, every paper exists.",
         query=f"""
@@ -350,7 +335,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="links",
         asset_key=("marts", "links"),
-        table="marts.links",
         description="Links: one row per canonical URL, pattern, types, repo_id for repo types.",
         query=f"""
             select
@@ -364,7 +348,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="paper_keywords",
         asset_key=("marts", "paper_keywords"),
-        table="marts.paper_keywords",
         description="Paper keywords: no empty keyword, known kinds, expansion exactly for "
         "acronyms, ranks 1..10 unique per paper and kind, every paper exists.",
         query="""
@@ -381,7 +364,6 @@ GATES: tuple[Gate, ...] = (
     Gate(
         suite="keywords",
         asset_key=("marts", "keywords"),
-        table="marts.keywords",
         description="Keywords: one row per keyword and kind, none empty, n_papers >= 1.",
         query="select * from marts.keywords",
         slice=f"""

@@ -19,11 +19,10 @@ Values reach SQL only as parameters or Arrow tables, never spliced into the text
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import polars as pl
