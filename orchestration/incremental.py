@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 #: Papers a Python model holds at once: a million abstracts are 1.3 GB of text, so a full
 #: build streams them in batches instead of reading them whole.
@@ -31,3 +32,19 @@ def papers_to_build(
             yield pl.from_arrow(batch)
     if not yielded:
         yield pl.from_arrow(reader.schema.empty_table())
+
+
+def arrow_stream(frames: Iterator[pl.DataFrame]) -> pa.RecordBatchReader:
+    """``frames`` (at least one, all of the first one's schema) as one Arrow stream, for a
+    Python model whose rows do not fit in memory at once: DuckDB pulls each frame as it
+    writes the table. The first frame is made now, so its query runs before DuckDB's."""
+    frames = iter(frames)
+    first = next(frames).to_arrow(compat_level=pl.CompatLevel.oldest())
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from first.to_batches()
+        for frame in frames:
+            table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+            yield from table.cast(first.schema).to_batches()
+
+    return pa.RecordBatchReader.from_batches(first.schema, batches())

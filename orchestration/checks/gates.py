@@ -249,34 +249,58 @@ GATES: tuple[Gate, ...] = (
         slice=OF_NEW_DUMP_PAPERS,
     ),
     Gate(
+        suite="int_phrase_counts_batch",
+        asset_key=("intermediate", "int_phrase_counts_batch"),
+        description="This build's keyphrase candidate counts (~150 rows a paper), validated "
+        "on one row of aggregates: no empty candidates, positive counts, unique per paper, "
+        "candidate and spelling, every paper built has candidates.",
+        query="""
+            with papers as (
+                select paper_id from intermediate.int_paper_changes where change <> 'removed'
+            )
+
+            select
+                count(*) as n_rows,
+                count(*) filter (where stem is null or trim(stem) = '') as empty_stems,
+                count(*) filter (where surface is null or trim(surface) = '') as empty_surfaces,
+                coalesce(min(n), 1) as min_count,
+                count(*) - (select count(*) from (
+                    select distinct paper_id, stem, surface
+                    from intermediate.int_phrase_counts_batch
+                )) as duplicate_rows,
+                (select count(*) from papers) - count(distinct paper_id)
+                    as papers_without_candidates
+            from intermediate.int_phrase_counts_batch
+        """,
+    ),
+    Gate(
         suite="int_phrase_counts",
         asset_key=("intermediate", "int_phrase_counts"),
-        description="Keyphrase candidate counts (the biggest table, ~150 rows a paper): "
-        "validated on one row of aggregates - no empty candidates, positive counts, every "
-        "paper present, unique per paper, candidate and spelling. Once passed, over the "
-        "papers of the dumps loaded since.",
+        description="Keyphrase candidate counts (the biggest table; its rows were validated in "
+        "int_phrase_counts_batch), reconciled on one row: every paper of int_papers has "
+        "candidates, none belongs to a paper that is gone. Once passed, over the papers of "
+        "the dumps loaded since.",
         query=f"""
             with checked as (
-                select * from intermediate.int_phrase_counts
+                select paper_id from intermediate.int_phrase_counts
                 where getvariable('gate_since') is null or paper_id in {NEW_DUMP_PAPERS}
             ),
 
             papers as (
                 select paper_id from intermediate.int_papers
                 where getvariable('gate_since') is null or paper_id in {NEW_DUMP_PAPERS}
+            ),
+
+            counted as (
+                select distinct paper_id from checked
             )
 
             select
                 (select count(*) from intermediate.int_phrase_counts) as n_rows,
-                count(*) filter (where stem is null or trim(stem) = '') as empty_stems,
-                count(*) filter (where surface is null or trim(surface) = '') as empty_surfaces,
-                coalesce(min(n), 1) as min_count,
-                count(*) - (select count(*) from (
-                    select distinct paper_id, stem, surface from checked
-                )) as duplicate_rows,
-                (select count(*) from papers) - count(distinct paper_id)
-                    as papers_without_candidates
-            from checked
+                (select count(*) from papers anti join counted using (paper_id))
+                    as papers_without_candidates,
+                (select count(*) from counted anti join papers using (paper_id))
+                    as unknown_papers
         """,
         since_aware=True,
     ),

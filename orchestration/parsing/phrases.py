@@ -1,0 +1,144 @@
+"""Keyphrase candidates, counted per paper (the rows of ``int_phrase_counts``).
+
+A candidate is a 1-3 word n-gram inside a run of words of the lower-cased title or
+abstract: runs end at punctuation (anything but letters, digits, hyphens and spaces, or a
+hyphen next to a space), and no candidate holds a stopword, a one-letter word or a word of
+digits and hyphens. Each candidate is counted per paper with its light stem (every word's
+plural ending dropped, as the ``light_stem`` dbt macro does) and its spelling.
+
+The work is vectorised over integer ids: each word is stored once in a vocabulary, an
+n-gram is its words' ids packed into one 64-bit key, and the counting groups by (paper,
+key). Strings are built again only for the distinct n-grams. A batch of 100,000 papers
+(25M words) takes about 11 s on two cores.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: What ends a run of words, as in the SQL model this replaced.
+SEPARATORS = r"[^a-z0-9\- ]+|\s-\s|\s-|-\s"
+#: Stands for a separator among the words; never a word itself (it is a separator).
+BREAK = "|"
+#: Bits of a word id in a packed n-gram key: three ids fit in 64 bits.
+WORD_BITS = 21
+_BASE = 2**WORD_BITS
+
+COLUMNS = {
+    "paper_id": pl.String,
+    "stem": pl.String,
+    "surface": pl.String,
+    "n": pl.Int32,
+    "in_title": pl.Boolean,
+}
+
+
+def light_stem(word: pl.Expr) -> pl.Expr:
+    """A single word's light stem: ``studies`` -> ``study``, ``models`` -> ``model``,
+    ``class`` stays (the ``light_stem`` macro, on one word)."""
+    return word.str.replace(r"ies$", "y").str.replace(r"([^s])s$", "${1}")
+
+
+def count_phrases(papers: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
+    """One row per paper, candidate stem and spelling of ``papers`` (``paper_id``,
+    ``title``, ``abstract``): ``paper_id``, ``stem``, ``surface``, ``n`` (occurrences)
+    and ``in_title``."""
+    words = _words(papers)
+    vocabulary = _vocabulary(words, stopwords)
+    if vocabulary.height >= _BASE:  # the ids would not pack: count each half on its own
+        half = papers.height // 2
+        if half == 0:
+            raise ValueError(f"one paper has more than {_BASE - 1:,} distinct words")
+        return pl.concat(
+            [count_phrases(papers[:half], stopwords), count_phrases(papers[half:], stopwords)]
+        )
+    counts = _count(words.join(vocabulary, on="word", how="left"), papers.height)
+    return (
+        counts.join(_spell(counts.select(pl.col("key").unique()), vocabulary), on="key")
+        .select(papers["paper_id"].gather(counts["paper"]), "stem", "surface", "n", "in_title")
+        .cast(COLUMNS)
+    )
+
+
+def _words(papers: pl.DataFrame) -> pl.DataFrame:
+    """Every word of every text in order, ``BREAK`` where a run ends: ``text`` numbers
+    the titles 0..n-1 and the abstracts n..2n-1."""
+    texts = pl.concat([papers.select(body="title"), papers.select(body="abstract")])
+    return (
+        texts.select(
+            text=pl.int_range(pl.len(), dtype=pl.UInt32),
+            word=pl.col("body")
+            .str.to_lowercase()
+            .str.replace_all(SEPARATORS, f" {BREAK} ")
+            .str.split(" "),
+        )
+        .explode("word")
+        .filter(pl.col("word") != "")
+    )
+
+
+def _vocabulary(words: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
+    """The distinct words, numbered from 1, with their stems and whether they stop a
+    candidate."""
+    word = pl.col("word")
+    return (
+        words.select(word.unique())
+        .with_row_index("id", offset=1)
+        .with_columns(
+            stem=light_stem(word),
+            stops=word.is_in(stopwords.implode())
+            | (word.str.len_chars() < 2)
+            | word.str.contains(r"^[0-9\-]+$")
+            | (word == BREAK),
+        )
+    )
+
+
+def _count(words: pl.DataFrame, n_papers: int) -> pl.DataFrame:
+    """Occurrences per paper (its row number) and packed n-gram key, and whether any
+    occurrence is in the title. Key: the ids of the n-gram's words in base 2**21."""
+    word_id = pl.col("id").cast(pl.UInt64)
+    stops = pl.col("stops")
+
+    def free(k: int) -> pl.Expr:  # the k-th next word is a candidate's in the same text
+        return ~stops.shift(-k) & (pl.col("text").shift(-k) == pl.col("text"))
+
+    one = ~stops
+    two = one & free(1)
+    three = two & free(2)
+    bigram = word_id * _BASE + word_id.shift(-1)
+    grams = (
+        words.select(
+            "text",
+            pl.when(one).then(word_id).alias("1"),
+            pl.when(two).then(bigram).alias("2"),
+            pl.when(three).then(bigram * _BASE + word_id.shift(-2)).alias("3"),
+        )
+        .unpivot(index="text", value_name="key")
+        .drop_nulls("key")
+    )
+    text = pl.col("text")
+    return grams.group_by(paper=text % n_papers, key="key").agg(
+        n=pl.len(), in_title=(text < n_papers).any()
+    )
+
+
+def _spell(keys: pl.DataFrame, vocabulary: pl.DataFrame) -> pl.DataFrame:
+    """``stem`` and ``surface`` of each packed key (id 0 is no word)."""
+    key = pl.col("key")
+    spelled = keys.with_columns(
+        w1=key // (_BASE * _BASE), w2=(key // _BASE) % _BASE, w3=key % _BASE
+    )
+    ids = vocabulary.select(pl.col("id").cast(pl.UInt64), "word", "stem")
+    for position in ("w1", "w2", "w3"):
+        spelled = spelled.join(
+            ids.rename({"id": position, "word": f"{position}_word", "stem": f"{position}_stem"}),
+            on=position,
+            how="left",
+        )
+
+    def joined(part: str) -> pl.Expr:
+        columns = [f"{position}_{part}" for position in ("w1", "w2", "w3")]
+        return pl.concat_str(columns, separator=" ", ignore_nulls=True)
+
+    return spelled.select("key", stem=joined("stem"), surface=joined("word"))
