@@ -90,3 +90,34 @@ def test_after_a_failure_every_row_is_validated_again(build):
     outcome = run_gate(build, STG_RECORDS)
     assert outcome.success and not outcome.sliced
     assert outcome.rows == 504
+
+
+def failed_columns(con, gate_name: str) -> list[str]:
+    outcome = run_gate(con, GATES_BY_NAME[gate_name])
+    return [o.column for o in outcome.failed]
+
+
+def test_keyphrase_candidate_gates_catch_duplicates_missing_and_unknown_papers(build):
+    build.execute("delete from ops.gate_results")  # never passed: every paper is checked
+    assert failed_columns(build, "gx_int_phrase_counts_batch") == []
+    assert failed_columns(build, "gx_int_phrase_counts") == []
+
+    build.execute(
+        "insert into intermediate.int_phrase_counts_batch"
+        " select * from intermediate.int_phrase_counts_batch limit 1"
+    )
+    assert failed_columns(build, "gx_int_phrase_counts_batch") == ["duplicate_rows"]
+
+    build.execute(
+        "delete from intermediate.int_phrase_counts where paper_id ="
+        " (select min(paper_id) from intermediate.int_phrase_counts)"
+    )
+    build.execute(
+        "insert into intermediate.int_phrase_counts"
+        " select 'no-such-paper', stem, surface, n, in_title"
+        " from intermediate.int_phrase_counts limit 1"
+    )
+    assert failed_columns(build, "gx_int_phrase_counts") == [
+        "papers_without_candidates",
+        "unknown_papers",
+    ]
