@@ -1,14 +1,13 @@
 """Every URL occurrence in the papers' abstracts, canonicalised.
 
 The extraction and canonicalisation rules live in orchestration/parsing/urls.py, where
-they are unit-tested; this model runs them column-wise over batches of abstracts.
+they are unit-tested; this model runs them column-wise over batches of abstracts,
+and DuckDB writes each batch's rows as they come (arrow_stream).
 Holds only the papers this build adds or changes (all of them on a full build);
 int_abstract_urls appends them (dbt-duckdb cannot materialise Python models incrementally).
 """
 
-import polars as pl
-
-from orchestration.incremental import papers_to_build
+from orchestration.incremental import arrow_stream, papers_to_build
 from orchestration.parsing.urls import extract_urls
 
 
@@ -17,4 +16,4 @@ def model(dbt, session):
     batches = papers_to_build(
         dbt.ref("int_papers"), dbt.ref("int_paper_changes"), "paper_id", "abstract"
     )
-    return pl.concat((extract_urls(p) for p in batches), how="vertical_relaxed").to_arrow()
+    return arrow_stream(extract_urls(papers) for papers in batches)

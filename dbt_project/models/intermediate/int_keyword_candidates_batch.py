@@ -7,7 +7,7 @@ int_keyword_candidates appends them (dbt-duckdb cannot materialise Python models
 
 import polars as pl
 
-from orchestration.incremental import papers_to_build
+from orchestration.incremental import arrow_stream, papers_to_build
 from orchestration.parsing.acronyms import acronym_definitions
 from orchestration.parsing.keywords import title_names
 
@@ -17,7 +17,7 @@ def model(dbt, session):
     batches = papers_to_build(
         dbt.ref("int_papers"), dbt.ref("int_paper_changes"), "paper_id", "title", "abstract"
     )
-    return pl.concat((candidates(papers) for papers in batches), how="vertical_relaxed").to_arrow()
+    return arrow_stream(candidates(papers) for papers in batches)
 
 
 def candidates(papers: pl.DataFrame) -> pl.DataFrame:
