@@ -1,10 +1,11 @@
 """The GX verdict: failures fail, and an expectation that raised fails too."""
 
+import duckdb
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
 
-from orchestration.checks.gates import GATES
+from orchestration.checks.gates import GATES, GATES_BY_NAME, run_gate
 from orchestration.checks.gx_validation import (
     expectation_raised,
     load_suite,
@@ -75,10 +76,6 @@ def test_every_committed_suite_loads_and_says_something():
 
 
 def test_gate_sends_only_read_columns_and_a_missing_one_fails(tmp_path):
-    import duckdb
-
-    from orchestration.checks.gates import GATES_BY_NAME, run_gate
-
     con = duckdb.connect(str(tmp_path / "build.duckdb"))
     con.execute("create schema marts")
     con.execute(
@@ -102,10 +99,6 @@ def test_gate_sends_only_read_columns_and_a_missing_one_fails(tmp_path):
 
 
 def test_a_column_only_checked_for_nulls_reaches_gx_as_a_flag_and_a_null_still_fails(tmp_path):
-    import duckdb
-
-    from orchestration.checks.gates import GATES_BY_NAME, run_gate
-
     gate = GATES_BY_NAME["gx_raw_records"]
     assert suite_columns(load_suite(gate.suite_path))["abstract"] == {
         "expect_column_values_to_not_be_null"
