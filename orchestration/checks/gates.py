@@ -253,7 +253,8 @@ GATES: tuple[Gate, ...] = (
         asset_key=("intermediate", "int_phrase_counts_batch"),
         description="This build's keyphrase candidate counts (~150 rows a paper), validated "
         "on one row of aggregates: no empty candidates, positive counts, unique per paper, "
-        "candidate and spelling, every paper built has candidates.",
+        "candidate and spelling, every paper built has candidates, the per-stem tf sums "
+        "the spellings' counts, container_tf given with tf and never negative.",
         query="""
             with papers as (
                 select paper_id from intermediate.int_paper_changes where change <> 'removed'
@@ -264,6 +265,10 @@ GATES: tuple[Gate, ...] = (
                 count(*) filter (where stem is null or trim(stem) = '') as empty_stems,
                 count(*) filter (where surface is null or trim(surface) = '') as empty_surfaces,
                 coalesce(min(n), 1) as min_count,
+                coalesce(sum(n) - sum(tf), 0) as occurrences_not_in_tf,
+                count(*) filter (where (tf is null) <> (container_tf is null))
+                    as tf_without_container_tf,
+                coalesce(min(container_tf), 0) as min_container_tf,
                 count(*) - (select count(*) from (
                     select distinct paper_id, stem, surface
                     from intermediate.int_phrase_counts_batch

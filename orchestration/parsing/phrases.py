@@ -30,6 +30,8 @@ COLUMNS = {
     "surface": pl.String,
     "n": pl.Int32,
     "in_title": pl.Boolean,
+    "tf": pl.Int32,
+    "container_tf": pl.Int32,
 }
 
 
@@ -41,8 +43,12 @@ def light_stem(word: pl.Expr) -> pl.Expr:
 
 def count_phrases(papers: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
     """One row per paper, candidate stem and spelling of ``papers`` (``paper_id``,
-    ``title``, ``abstract``): ``paper_id``, ``stem``, ``surface``, ``n`` (occurrences)
-    and ``in_title``."""
+    ``title``, ``abstract``): ``paper_id``, ``stem``, ``surface``, ``n`` (occurrences of
+    the spelling) and, for the stem within the paper, ``in_title`` (in any spelling),
+    ``tf`` (occurrences in all spellings) and ``container_tf`` (occurrences of the most
+    frequent longer candidate holding it, 0 if none). ``tf`` and ``container_tf`` are
+    given on one spelling's row per paper and stem, null on the others, so that sums
+    and counts over rows see each stem of a paper once."""
     words = _words(papers)
     vocabulary = _vocabulary(words, stopwords)
     if vocabulary.height >= _BASE:  # the ids would not pack: count each half on its own
@@ -53,9 +59,21 @@ def count_phrases(papers: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
             [count_phrases(papers[:half], stopwords), count_phrases(papers[half:], stopwords)]
         )
     counts = _count(words.join(vocabulary, on="word", how="left"), papers.height)
+    counts = counts.with_columns(stem_key=_stem_keys(counts["key"], vocabulary))
+    terms = _terms(counts)
+    rows = counts.drop("in_title").join(terms, on=["paper", "stem_key"])
+    first = pl.col("key") == pl.col("first_key")
     return (
-        counts.join(_spell(counts.select(pl.col("key").unique()), vocabulary), on="key")
-        .select(papers["paper_id"].gather(counts["paper"]), "stem", "surface", "n", "in_title")
+        rows.join(_spell(rows.select(pl.col("key").unique()), vocabulary), on="key")
+        .select(
+            papers["paper_id"].gather(rows["paper"]),
+            "stem",
+            "surface",
+            "n",
+            "in_title",
+            pl.when(first).then("tf").alias("tf"),
+            pl.when(first).then("container_tf").alias("container_tf"),
+        )
         .cast(COLUMNS)
     )
 
@@ -123,12 +141,60 @@ def _count(words: pl.DataFrame, n_papers: int) -> pl.DataFrame:
     )
 
 
+def _positions(key: pl.Expr | pl.Series) -> tuple:
+    """The word ids of a packed key, first to last: 0 where a shorter n-gram has none
+    (a unigram's id is the last, a bigram's the last two)."""
+    return key // (_BASE * _BASE), (key // _BASE) % _BASE, key % _BASE
+
+
+def _stem_keys(keys: pl.Series, vocabulary: pl.DataFrame) -> pl.Series:
+    """Each packed key with its words' ids swapped for their stems' ids: the spellings of
+    one stem share a stem key."""
+    stem_ids = vocabulary.select(pl.col("stem").rank("dense").cast(pl.UInt64)).to_series()
+    of_word = pl.concat([pl.Series([0], dtype=pl.UInt64), stem_ids])  # id 0: no word
+    first, middle, last = (of_word.gather(ids) for ids in _positions(keys))
+    return (first * _BASE + middle) * _BASE + last
+
+
+def _terms(counts: pl.DataFrame) -> pl.DataFrame:
+    """Per paper and stem key: the key of its first spelling (lowest key), ``tf``,
+    ``in_title`` and ``container_tf``."""
+    terms = counts.group_by("paper", "stem_key").agg(
+        first_key=pl.col("key").min(), tf=pl.col("n").sum(), in_title=pl.col("in_title").any()
+    )
+    return terms.join(_containers(terms), on=["paper", "stem_key"], how="left").with_columns(
+        pl.col("container_tf").fill_null(0)
+    )
+
+
+def _containers(terms: pl.DataFrame) -> pl.DataFrame:
+    """Per paper and stem key held in a longer candidate of the paper, the ``tf`` of the
+    most frequent such candidate. A bigram holds its two words; a trigram its three words
+    and its two bigrams."""
+    first, middle, last = _positions(pl.col("stem_key"))
+    trigram = first > 0
+    return (
+        terms.filter(middle > 0)
+        .select(
+            "paper",
+            "tf",
+            pl.when(trigram).then(first).alias("w1"),
+            middle.alias("w2"),
+            last.alias("w3"),
+            pl.when(trigram).then(first * _BASE + middle).alias("w12"),
+            pl.when(trigram).then(middle * _BASE + last).alias("w23"),
+        )
+        .unpivot(index=["paper", "tf"], value_name="stem_key")
+        .drop_nulls("stem_key")
+        .group_by("paper", "stem_key")
+        .agg(container_tf=pl.col("tf").max())
+    )
+
+
 def _spell(keys: pl.DataFrame, vocabulary: pl.DataFrame) -> pl.DataFrame:
     """``stem`` and ``surface`` of each packed key (id 0 is no word)."""
-    key = pl.col("key")
-    spelled = keys.with_columns(
-        w1=key // (_BASE * _BASE), w2=(key // _BASE) % _BASE, w3=key % _BASE
-    )
+    w1, w2, w3 = _positions(pl.col("key"))
+    spelled = keys.with_columns(w1=w1, w2=w2, w3=w3)
     ids = vocabulary.select(pl.col("id").cast(pl.UInt64), "word", "stem")
     for position in ("w1", "w2", "w3"):
         spelled = spelled.join(

@@ -97,15 +97,28 @@ def failed_columns(con, gate_name: str) -> list[str]:
     return [o.column for o in outcome.failed]
 
 
-def test_keyphrase_candidate_gates_catch_duplicates_missing_and_unknown_papers(build):
+def test_keyphrase_candidate_gates_catch_duplicates_miscounts_missing_and_unknown_papers(
+    build,
+):
     build.execute("delete from ops.gate_results")  # never passed: every paper is checked
     assert failed_columns(build, "gx_int_phrase_counts_batch") == []
     assert failed_columns(build, "gx_int_phrase_counts") == []
 
-    build.execute(
-        "insert into intermediate.int_phrase_counts_batch"
-        " select * from intermediate.int_phrase_counts_batch limit 1"
-    )
+    batch = "intermediate.int_phrase_counts_batch"
+    row, tf, container_tf = build.execute(
+        f"select rowid, tf, container_tf from {batch} where tf > 1 limit 1"
+    ).fetchone()
+    build.execute(f"update {batch} set tf = tf + 1, container_tf = null where rowid = {row}")
+    assert failed_columns(build, "gx_int_phrase_counts_batch") == [
+        "occurrences_not_in_tf",
+        "tf_without_container_tf",
+    ]
+    build.execute(f"update {batch} set tf = {tf}, container_tf = -1 where rowid = {row}")
+    assert failed_columns(build, "gx_int_phrase_counts_batch") == ["min_container_tf"]
+    build.execute(f"update {batch} set container_tf = {container_tf} where rowid = {row}")
+
+    # a stem of one spelling: the copy adds as much to the tf column as to the counts
+    build.execute(f"insert into {batch} select * from {batch} where n = tf limit 1")
     assert failed_columns(build, "gx_int_phrase_counts_batch") == ["duplicate_rows"]
 
     build.execute(
@@ -114,7 +127,7 @@ def test_keyphrase_candidate_gates_catch_duplicates_missing_and_unknown_papers(b
     )
     build.execute(
         "insert into intermediate.int_phrase_counts"
-        " select 'no-such-paper', stem, surface, n, in_title"
+        " select 'no-such-paper', stem, surface, n, in_title, tf, container_tf"
         " from intermediate.int_phrase_counts limit 1"
     )
     assert failed_columns(build, "gx_int_phrase_counts") == [

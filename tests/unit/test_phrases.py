@@ -54,6 +54,36 @@ def test_the_title_and_the_abstract_are_separate_texts():
     assert set(rows) == {"deep", "learning"}
 
 
+def test_tf_counts_a_stem_once_per_paper_in_all_spellings_with_its_longest_holder():
+    papers = pl.DataFrame(
+        {
+            "paper_id": ["p"],
+            "title": ["Language Models"],
+            "abstract": ["A language model. Large language models and language models."],
+        }
+    )
+    rows = count_phrases(papers, STOPWORDS)
+    given = rows.filter(pl.col("tf").is_not_null())
+    assert given["stem"].is_unique().all()  # one row per stem carries tf
+    assert (
+        rows.filter(pl.col("tf").is_null())["container_tf"].null_count()
+        == rows.height - given.height
+    )
+    assert given.select("stem", "tf", "container_tf", "in_title").sort("stem").rows() == [
+        ("language", 4, 4, True),  # most often inside "language model"
+        ("language model", 4, 1, True),  # spelled "language models" 3 times, "model" once
+        ("large", 1, 1, False),
+        ("large language", 1, 1, False),
+        ("large language model", 1, 0, False),  # no longer candidate holds a trigram
+        ("model", 4, 4, True),
+    ]
+    spellings = rows.filter(pl.col("stem") == "language model")
+    assert sorted(spellings.select("surface", "n").rows()) == [
+        ("language model", 1),
+        ("language models", 3),
+    ]
+
+
 def test_light_stem_matches_the_sql_macro_on_single_words():
     words = ["studies", "models", "class", "analysis", "ies", "gas", "bias", "lens"]
     sql = duckdb.sql(

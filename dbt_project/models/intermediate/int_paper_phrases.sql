@@ -21,49 +21,28 @@ with targets as (
     select paper_id from {{ ref('int_phrase_targets') }}
 ),
 
+-- the targets' candidates, one row per paper and stem: tf, in_title and container_tf
+-- were worked out per paper when the candidates were counted
 term_frequency as (
-    select paper_id, stem, sum(n) as tf, bool_or(in_title) as in_title
+    select paper_id, stem, tf, in_title, container_tf
     from {{ ref('int_phrase_counts') }}
-    where paper_id in (select paper_id from targets)
-    group by paper_id, stem
+    where tf is not null and paper_id in (select paper_id from targets)
 ),
 
--- corpus statistics are needed for the targets' candidates only
-target_stems as (
-    select distinct stem from term_frequency
-),
-
+-- corpus statistics are needed for the targets' candidates only (on a full build, all)
 corpus_counts as (
-    select * from {{ ref('int_phrase_counts') }}
-    where stem in (select stem from target_stems)
+    select stem, surface, n, tf
+    from {{ ref('int_phrase_counts') }}
+    {% if is_incremental() %}
+        where stem in (select stem from term_frequency)
+    {% endif %}
 ),
 
--- a candidate is subsumed when a longer candidate of the same paper holds it at least
--- as often as it occurs at all
-containers as (
-    select paper_id, stem, max(container_tf) as container_tf
-    from (
-        select
-            paper_id,
-            tf as container_tf,
-            unnest(
-                case
-                    when len(words) = 2 then words
-                    else [words[1], words[2], words[3], words[1] || ' ' || words[2], words[2] || ' ' || words[3]]
-                end
-            ) as stem
-        from (
-            select paper_id, tf, string_split(stem, ' ') as words
-            from term_frequency
-            where contains(stem, ' ')
-        )
-    )
-    group by paper_id, stem
-),
-
+-- keyphrases are noun phrases: none ends in a past participle ("generated")
 document_frequency as (
-    select stem, count(distinct paper_id) as df
+    select stem, count(tf) as df
     from corpus_counts
+    where not regexp_matches(stem, '[^e]ed$')
     group by stem
 ),
 
@@ -110,9 +89,6 @@ scored as (
     inner join document_frequency on term_frequency.stem = document_frequency.stem
     inner join surfaces on term_frequency.stem = surfaces.stem
     cross join corpus
-    left join containers
-        on term_frequency.paper_id = containers.paper_id
-        and term_frequency.stem = containers.stem
     left join acronym_uses
         on term_frequency.paper_id = acronym_uses.paper_id
         and term_frequency.stem = acronym_uses.stem
@@ -122,10 +98,8 @@ scored as (
     where
         document_frequency.df < greatest(2, 0.2 * corpus.n_papers)
         and (term_frequency.tf > 1 or document_frequency.df > 1)
-        and term_frequency.tf > coalesce(containers.container_tf, 0)
+        and term_frequency.tf > term_frequency.container_tf
         and own_keywords.stem is null
-        -- keyphrases are noun phrases: none ends in a past participle ("generated")
-        and not regexp_matches(term_frequency.stem, '[^e]ed$')
 )
 
 select
