@@ -7,9 +7,6 @@ what happened. One refresh at a time per warehouse folder (an exclusive file loc
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,13 +17,6 @@ from orchestration.checks import GATE_PREFIX
 from orchestration.settings import Settings
 from orchestration.warehouse.landing import LandedFile, scan_landing
 from orchestration.warehouse.loader import pending_files
-
-#: Dagster's switch for one "planned" event per asset of a run over many dump versions,
-#: instead of one per version and asset: three events rather than 6,300 at 2,100 dumps
-#: (about 75 s of SQLite writes). Dagster's trade-off, its maintainers' advice for wide
-#: runs (dagster-io/dagster#32242): if such a run fails, the UI shows its versions as
-#: missing rather than failed. The manifest, ops.dump_files, still says what loaded.
-PLANNED_EVENTS_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
 @dataclass
@@ -71,36 +61,19 @@ def run_refresh(
     if not keys:
         raise FileNotFoundError(f"no dumps in the landing folder {settings.landing_dir}")
     job = defs.resolve_job_def("refresh")
-    with _environment(PLANNED_EVENTS_ENV, "true"):
-        result = job.execute_in_process(
-            instance=instance,
-            tags=partition_range_tags(
-                run_partitions(keys, pending_files(settings.build_db, landed))
-            ),
-            run_config={
-                "loggers": {"console": {"config": {"log_level": log_level}}},
-                "ops": {
-                    f"dbt_{layer}": {"config": {"full_refresh": full_refresh}}
-                    for layer in ("staging", "intermediate", "marts")
-                },
+    result = job.execute_in_process(
+        instance=instance,
+        tags=partition_range_tags(run_partitions(keys, pending_files(settings.build_db, landed))),
+        run_config={
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+            "ops": {
+                f"dbt_{layer}": {"config": {"full_refresh": full_refresh}}
+                for layer in ("staging", "intermediate", "marts")
             },
-            raise_on_error=False,
-        )
+        },
+        raise_on_error=False,
+    )
     return _report(result)
-
-
-@contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    """``name`` set to ``value`` for the block, then as it was."""
-    before = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = before
 
 
 def run_partitions(keys: list[str], pending: list[LandedFile]) -> list[str]:

@@ -3,11 +3,7 @@
 import os
 import stat
 
-import dagster as dg
-
-from orchestration.assets.ingest import RAW_RECORDS
 from orchestration.checks.gates import GATES
-from orchestration.refresh import open_instance
 from orchestration.warehouse.publish import wal_path
 
 SAMPLE_LINES = 389 + 613 + 518
@@ -95,20 +91,3 @@ def test_served_file_is_read_only_for_others_and_has_no_wal(sample_refresh):
         r[0] for r in sample_refresh.query("select schema_name from information_schema.schemata")
     }
     assert {"main", "ops"} <= schemas
-
-
-def test_a_wide_run_plans_each_asset_once_and_still_records_every_dump_version(
-    sample_refresh,
-):
-    with open_instance(sample_refresh.settings) as instance:
-        planned = instance.get_records_for_run(
-            sample_refresh.report.run_id,
-            of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
-        ).records
-        raw_planned = [
-            r for r in planned if r.event_log_entry.dagster_event.asset_key == RAW_RECORDS
-        ]
-        assert len(raw_planned) == 1  # not one per dump version (PLANNED_EVENTS_ENV)
-        planned_versions = raw_planned[0].event_log_entry.dagster_event.event_specific_data
-        assert len(planned_versions.partitions_subset.get_partition_keys()) == 3
-        assert len(instance.get_materialized_partitions(RAW_RECORDS)) == 3
