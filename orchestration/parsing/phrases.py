@@ -130,13 +130,13 @@ def _count(words: pl.DataFrame, n_papers: int) -> pl.DataFrame:
     one = ~stops
     two = one & free(1)
     three = two & free(2)
-    bigram = word_id * _BASE + word_id.shift(-1)
+    second, third = word_id.shift(-1), word_id.shift(-2)
     grams = (
         words.select(
             "text",
             pl.when(one).then(word_id).alias("1"),
-            pl.when(two).then(bigram).alias("2"),
-            pl.when(three).then(bigram * _BASE + word_id.shift(-2)).alias("3"),
+            pl.when(two).then(_pack(0, word_id, second)).alias("2"),
+            pl.when(three).then(_pack(word_id, second, third)).alias("3"),
         )
         .unpivot(index="text", value_name="key")
         .drop_nulls("key")
@@ -145,6 +145,12 @@ def _count(words: pl.DataFrame, n_papers: int) -> pl.DataFrame:
     return grams.group_by(paper=text % n_papers, key="key").agg(
         n=pl.len(), in_title=(text < n_papers).any()
     )
+
+
+def _pack(first, middle, last):
+    """Three ids (expressions or series) as one packed key; 0 is no word, so a bigram is
+    ``_pack(0, a, b)``. The inverse of ``_positions``."""
+    return (first * _BASE + middle) * _BASE + last
 
 
 def _positions(key: pl.Expr | pl.Series) -> tuple:
@@ -162,8 +168,7 @@ def _with_terms(counts: pl.DataFrame, vocabulary: pl.DataFrame) -> pl.DataFrame:
     Sorted on it, a term's spellings are adjacent, and matching terms is binary search."""
     stem_ids = vocabulary.select(pl.col("stem").rank("dense").cast(pl.UInt64)).to_series()
     of_word = pl.concat([pl.Series([0], dtype=pl.UInt64), stem_ids])  # id 0: no word
-    first, middle, last = (of_word.gather(ids) for ids in _positions(counts["key"]))
-    stem_keys = (first * _BASE + middle) * _BASE + last
+    stem_keys = _pack(*(of_word.gather(ids) for ids in _positions(counts["key"])))
     stems = stem_keys.unique().sort()
     rows = counts.with_columns(
         stem_key=stem_keys, term=_term(counts["paper"], stems.search_sorted(stem_keys))
@@ -200,8 +205,8 @@ def _container_tf(terms: pl.DataFrame, stems: pl.Series) -> pl.Series:
             w1=pl.when(trigram).then(first),
             w2=middle,
             w3=last,
-            w12=pl.when(trigram).then(first * _BASE + middle),
-            w23=pl.when(trigram).then(middle * _BASE + last),
+            w12=pl.when(trigram).then(_pack(0, first, middle)),
+            w23=pl.when(trigram).then(_pack(0, middle, last)),
         )
         .unpivot(index=["paper", "tf"], value_name="stem_key")
         .drop_nulls("stem_key")

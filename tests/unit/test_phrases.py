@@ -57,12 +57,17 @@ def test_the_title_and_the_abstract_are_separate_texts():
 def test_tf_counts_a_stem_once_per_paper_in_all_spellings_with_its_longest_holder():
     papers = pl.DataFrame(
         {
-            "paper_id": ["p"],
-            "title": ["Language Models"],
-            "abstract": ["A language model. Large language models and language models."],
+            "paper_id": ["p", "q"],
+            "title": ["Language Models", "Large Models"],
+            "abstract": ["A language model. Large language models and language models.", "-"],
         }
     )
-    rows = count_phrases(papers, STOPWORDS)
+    every = count_phrases(papers, STOPWORDS)
+    # q's stems are its own: a paper's terms never mix with another's in the batch
+    assert every.filter(pl.col("paper_id") == "q").select("stem", "tf", "container_tf").sort(
+        "stem"
+    ).rows() == [("large", 1, 1), ("large model", 1, 0), ("model", 1, 1)]
+    rows = every.filter(pl.col("paper_id") == "p")
     given = rows.filter(pl.col("tf").is_not_null())
     assert given["stem"].is_unique().all()  # one row per stem carries tf
     assert (
