@@ -7,6 +7,8 @@ what happened. One refresh at a time per warehouse folder (an exclusive file loc
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
 from orchestration.checks import GATE_PREFIX
+from orchestration.event_storage import BATCH_SIZE, BATCH_SIZE_ENV, BatchingSqliteEventLogStorage
 from orchestration.settings import Settings
 from orchestration.warehouse.landing import LandedFile, scan_landing
 from orchestration.warehouse.loader import pending_files
@@ -33,14 +36,30 @@ class RefreshReport:
 
 
 def open_instance(settings: Settings) -> dg.DagsterInstance:
-    """The CLI's Dagster instance: run history under the warehouse folder. Mutual exclusion
-    comes from the refresh lock, so no pool limits apply to these in-process runs."""
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    home = str(settings.dagster_home)
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(home, config_dir=home))
+    """The CLI's Dagster instance: run history under the warehouse folder, its event log
+    written in batches (``orchestration/event_storage.py``). Mutual exclusion comes from the
+    refresh lock, so no pool limits apply to these in-process runs."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    wanted = instance_config(home)
+    if not config.exists() or config.read_text() != wanted:
+        config.write_text(wanted)
+    os.environ.setdefault(BATCH_SIZE_ENV, str(BATCH_SIZE))
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), config_dir=str(home)))
+
+
+def instance_config(home: Path) -> str:
+    """``dagster.yaml`` of the CLI's instance: the default SQLite layout under ``home``,
+    with the batching event log in Dagster's own place for it (``history/runs``)."""
+    return (
+        "telemetry:\n  enabled: false\n"
+        "event_log_storage:\n"
+        f"  module: {BatchingSqliteEventLogStorage.__module__}\n"
+        f"  class: {BatchingSqliteEventLogStorage.__name__}\n"
+        "  config:\n"
+        f"    base_dir: {json.dumps(str(home / 'history' / 'runs'))}\n"
+    )
 
 
 def run_refresh(
