@@ -18,9 +18,10 @@ Schwartz and Hearst look at every parenthesis in a sentence:
 One rule is ours, for precision: a short form needs at least two capital letters
 (``LLMs``, ``ViT``, ``iLA-SDP``), which drops ``(e.g.``, ``(ii)``, ``(Smith)`` and similar.
 
-The character matching becomes one regular expression per candidate
-(``^(.*[^a-z0-9]|)l.*l.*m`` for ``LLMs``: the greedy prefix makes the match start as late
-as possible), applied column-wise by polars, so no Python code runs per abstract.
+The character matching is that of the regular expression ``^(.*[^a-z0-9]|)l.*l.*m`` for
+``LLMs`` (the greedy prefix makes the match start as late as possible), done as a few
+literal searches on the reversed text (``with_match_start``), column-wise by polars: no
+pattern is compiled per candidate and no Python code runs per abstract.
 """
 
 from __future__ import annotations
@@ -50,16 +51,18 @@ def _candidates(frame: pl.DataFrame, text: str, keys: list[str]) -> pl.DataFrame
         frame.select(*keys, pl.col(text).str.extract_all(PARENTHESIS).alias("match"))
         .explode("match")
         .drop_nulls("match")
+        # a match is words, "(", the inside and ")", with no other parenthesis: its two
+        # groups are the text on either side of the "(" (a literal split; no regex again)
         .with_columns(
             pl.col("match")
-            .str.extract_groups(PARENTHESIS)
+            .str.split_exact("(", 1)
             .struct.rename_fields(["before", "inside"])
             .alias("groups")
         )
         .unnest("groups")
         .with_columns(
             pl.col("before").str.replace(SENTENCE_END, "").str.strip_chars(),
-            pl.col("inside").str.replace(r"[,;].*$", "").str.strip_chars(),
+            pl.col("inside").str.strip_suffix(")").str.replace(r"[,;].*$", "").str.strip_chars(),
         )
     )
     swap = (pl.col("inside").str.count_matches(r"\S+") > 2) | (
@@ -81,19 +84,76 @@ def _is_valid_short_form(short_form: pl.Expr) -> pl.Expr:
     )
 
 
-def _match_prefix(short_form: pl.Expr, text: pl.Expr) -> pl.Expr:
-    """The text before the Schwartz-Hearst match of ``short_form`` in lower-cased ``text``
-    (null if none): ``^(.*[^a-z0-9]|)l.*l.*m`` for ``LLMs``.
+#: Where the matching works, every character that is not a-z or 0-9 is one space.
+_NOT_ASCII_ALNUM = "[^a-z0-9]"
 
-    ASCII word boundaries and no case folding: a pattern with Unicode classes or ``(?i)``
-    costs ten times as much to compile, and it is compiled once per candidate."""
-    letters = short_form.str.to_lowercase().str.replace_all(NOT_ALNUM, "")
+
+def _letters(short_form: pl.Expr) -> pl.Expr:
+    """What the long form must hold in order: the short form's letters and digits, lower-cased."""
+    return short_form.str.to_lowercase().str.replace_all(NOT_ALNUM, "")
+
+
+def with_match_start(candidates: pl.DataFrame) -> pl.DataFrame:
+    """``candidates`` (``short_form`` and lower-cased ``source``) with ``start``: where the
+    Schwartz-Hearst match of the short form begins in ``source``, null if it has none.
+
+    The match is that of ``^(.*[^a-z0-9]|)l.*l.*m`` for ``LLMs``: its first letter as late
+    as the other letters still follow in order. So, reading the source backwards: the last
+    letter is its last occurrence, each earlier letter the last occurrence before the
+    letter after it, and the first letter the last occurrence at a word start before the
+    second. On the reversed source each step is a search for one literal character (the
+    first letter's is the letter then a space: a word start), column-wise with no pattern
+    to compile. The reversed source has one ASCII byte per character (every other
+    character is a space), so the byte offsets ``str.find`` gives are character offsets.
+    Short forms with letters outside a-z and 0-9 (rare) take the regular expression."""
+    indexed = candidates.with_row_index("_row").with_columns(
+        _letters=_letters(pl.col("short_form"))
+    )
+    ascii_letters = pl.col("_letters").str.contains(r"^[a-z0-9]+$").fill_null(False)
+    return (
+        pl.concat(
+            [
+                _scan_start(indexed.filter(ascii_letters)),
+                _regex_start(indexed.filter(~ascii_letters)),
+            ]
+        )
+        .sort("_row")
+        .drop("_row", "_letters")
+    )
+
+
+def _scan_start(frame: pl.DataFrame) -> pl.DataFrame:
+    letters, n = pl.col("_letters"), pl.col("_letters").str.len_chars()
+    # a space after the reversed source: its first character is at a word start
+    reversed_source = pl.col("source").str.replace_all(_NOT_ASCII_ALNUM, " ").str.reverse() + " "
+    work = frame.with_columns(_reversed=reversed_source, _from=pl.lit(0, pl.UInt32))
+
+    def after(found: pl.Expr) -> pl.Expr:  # the next search starts after this match
+        return pl.col("_from") + pl.col("_reversed").str.slice(pl.col("_from")).str.find(
+            found, literal=True
+        )
+
+    for back in range(1, (frame["_letters"].str.len_chars().max() or 0)):
+        letter = letters.str.slice(n - back, 1)
+        work = work.with_columns(
+            _from=pl.when(n > back).then(after(letter) + 1).otherwise(pl.col("_from"))
+        )
+    first = after(letters.str.slice(0, 1) + " ")
+    return work.with_columns(
+        start=(pl.col("source").str.len_chars() - 1 - first).cast(pl.Int64)
+    ).drop("_reversed", "_from")
+
+
+def _regex_start(frame: pl.DataFrame) -> pl.DataFrame:
+    """The same match as a regular expression, compiled once per candidate."""
+    letters = pl.col("_letters")
     pattern = pl.concat_str(
         pl.lit("^(.*[^a-z0-9]|)"),
         letters.str.slice(0, 1),
         letters.str.slice(1).str.replace_all(r"(.)", ".*${1}"),
     )
-    return text.str.extract(pattern, 1)
+    prefix = pl.col("source").str.extract(pattern, 1)
+    return frame.with_columns(start=prefix.str.len_chars().cast(pl.Int64))
 
 
 def acronym_definitions(frame: pl.DataFrame, text: str = "abstract") -> pl.DataFrame:
@@ -104,13 +164,17 @@ def acronym_definitions(frame: pl.DataFrame, text: str = "abstract") -> pl.DataF
     candidates = _candidates(frame, text, keys).filter(_is_valid_short_form(pl.col("short_form")))
     size = pl.col("short_form").str.count_matches(r"[\p{L}\p{N}]").cast(pl.Int64)
     found = (
-        candidates.with_columns(pl.col("source").str.to_lowercase())
-        .with_columns(_match_prefix(pl.col("short_form"), pl.col("source")).alias("prefix"))
-        .drop_nulls("prefix")
+        with_match_start(candidates.with_columns(pl.col("source").str.to_lowercase()))
+        .drop_nulls("start")
         .with_columns(
             # back to the start of the whitespace word holding the first letter
             pl.col("source")
-            .str.slice(pl.col("prefix").str.replace(r"\S*$", "").str.len_chars())
+            .str.slice(
+                pl.col("source")
+                .str.slice(0, pl.col("start"))
+                .str.replace(r"\S*$", "")
+                .str.len_chars()
+            )
             .alias("long_form")
         )
     )

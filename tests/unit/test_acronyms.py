@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from orchestration.parsing.acronyms import acronym_definitions
+from orchestration.parsing.acronyms import acronym_definitions, with_match_start
 
 
 def acronyms(text: str) -> list[tuple[str, str]]:
@@ -101,3 +101,45 @@ def test_vectorised_over_many_abstracts():
     found = acronym_definitions(frame)
     assert found.height == 2000
     assert set(found["expansion"]) == {"large language models", "mixture of experts"}
+
+
+@pytest.mark.parametrize(
+    ("short_form", "source", "start"),
+    [
+        # the first letter at the last word start that leaves the others in order after it
+        ("LLMs", "training large language models", 9),
+        # an "m" inside a word is passed over for one at a word start ("models")
+        ("MC", "summary mean of contrast", 8),
+        # letters may sit inside words; a hyphen starts a word ("-supervised")
+        ("SSL", "supervised self-supervised learning", 16),
+        # the text's first character is a word start
+        ("AB", "alpha beta", 0),
+        # characters outside a-z and 0-9 count one each and end words, like spaces
+        ("GT", "über-große tabelle gaußsche tests", 19),
+        ("NN", "neural—network", 0),
+        # letters outside a-z take the regular expression, with the same answer
+        ("ÉCL", "une école très claire", 4),
+        # no match: a letter is missing, or none starts a word
+        ("XY", "alpha beta", None),
+        ("LM", "aloha mlp", None),
+        (None, "alpha beta", None),
+    ],
+)
+def test_match_start_is_the_schwartz_hearst_match(short_form, source, start):
+    frame = pl.DataFrame(
+        {"short_form": [short_form], "source": [source]},
+        schema={"short_form": pl.String, "source": pl.String},
+    )
+    found = with_match_start(frame)
+    assert found.columns == ["short_form", "source", "start"]
+    assert found["start"].to_list() == [start]
+
+
+def test_match_start_keeps_rows_and_order_across_both_methods():
+    frame = pl.DataFrame(
+        {
+            "short_form": ["ÉCL", "AB", None, "LM", "ÉCL"],
+            "source": ["une école claire", "alpha beta", "x", "large model", "é c l"],
+        }
+    )
+    assert with_match_start(frame)["start"].to_list() == [4, 0, None, 0, 0]
