@@ -21,9 +21,19 @@ def papers_to_build(
     int_paper_changes (``changes``) lists as added or changed, in batches of at most
     ``batch_papers`` rows: every paper on a full build, only those of the new dumps on
     an incremental one. At least one batch, so an empty build keeps its columns."""
-    rebuilt = changes.filter("change <> 'removed'").select("paper_id")
+    rebuilt = changes.filter("change <> 'removed'")
+    return papers_in(papers, rebuilt, *columns, batch_papers=batch_papers)
+
+
+def papers_in(
+    papers: Any, ids: Any, *columns: str, batch_papers: int = BATCH_PAPERS
+) -> Iterator[pl.DataFrame]:
+    """``columns`` of ``papers`` for the papers whose ``paper_id`` the relation ``ids``
+    holds, in batches of at most ``batch_papers`` rows; at least one batch."""
     reader = (
-        papers.select(", ".join(columns)).join(rebuilt, "paper_id").to_arrow_reader(batch_papers)
+        papers.select(", ".join(columns))
+        .join(ids.select("paper_id"), "paper_id")
+        .to_arrow_reader(batch_papers)
     )
     yielded = False
     for batch in reader:

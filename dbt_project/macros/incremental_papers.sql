@@ -1,12 +1,12 @@
 {#- Helpers for the per-paper incremental models (see int_paper_changes). -#}
 
 {#- pre_hook: on an incremental build, drop the rows of the papers in `papers` (a
-    parenthesised subquery of paper ids) before the model appends their new rows -#}
+    parenthesised subquery of paper ids) before the model appends their new rows. Else
+    nothing: dbt skips a hook that renders empty (a placeholder query would leave an
+    unread result on the connection, which a Python model's first query then trips on) -#}
 {% macro delete_papers(papers) %}
     {%- if is_incremental() -%}
         delete from {{ this }} where paper_id in {{ papers }}
-    {%- else -%}
-        select 1
     {%- endif -%}
 {% endmacro %}
 
@@ -15,7 +15,7 @@
     (select paper_id from {{ ref('int_paper_changes') }})
 {% endmacro %}
 
-{#- the rankings int_paper_phrases replaces or retires -#}
+{#- the rankings int_phrase_ranking replaces or retires -#}
 {% macro papers_to_rank() %}
     (
         select paper_id from {{ ref('int_phrase_targets') }}

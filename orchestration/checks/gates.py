@@ -249,63 +249,45 @@ GATES: tuple[Gate, ...] = (
         slice=OF_NEW_DUMP_PAPERS,
     ),
     Gate(
-        suite="int_phrase_counts_batch",
-        asset_key=("intermediate", "int_phrase_counts_batch"),
-        description="This build's keyphrase candidate counts (~150 rows a paper), validated "
-        "on one row of aggregates: no empty candidates, positive counts, unique per paper, "
-        "candidate and spelling, every paper built has candidates, the per-stem tf sums "
-        "the spellings' counts, container_tf given with tf and never negative.",
+        suite="int_phrase_ranking",
+        asset_key=("intermediate", "int_phrase_ranking"),
+        description="Keyphrase ranking (one row per paper), validated on one row of "
+        "aggregates: one row per paper of int_papers and none for a paper that is gone; in "
+        "the rows ranked since the gate last passed, every paper has terms, none twice, at "
+        "most 10 phrases, and every phrase is one of the paper's terms (its MD5 key).",
         query="""
-            with papers as (
-                select paper_id from intermediate.int_paper_changes where change <> 'removed'
+            with ranked as (
+                select
+                    len(stem_keys) as terms,
+                    len(list_distinct(stem_keys)) as distinct_terms,
+                    len(phrases) as phrases,
+                    list_has_all(
+                        stem_keys,
+                        list_transform(phrases, lambda p: md5_number_upper(p.keyword))
+                    ) as phrases_among_terms
+                from intermediate.int_phrase_ranking
+                where getvariable('gate_since') is null or ranked_at > getvariable('gate_since')
             )
 
             select
-                count(*) as n_rows,
-                count(*) filter (where stem is null or trim(stem) = '') as empty_stems,
-                count(*) filter (where surface is null or trim(surface) = '') as empty_surfaces,
-                coalesce(min(n), 1) as min_count,
-                coalesce(sum(n) - sum(tf), 0) as occurrences_not_in_tf,
-                count(*) filter (where (tf is null) <> (container_tf is null))
-                    as tf_without_container_tf,
-                coalesce(min(container_tf), 0) as min_container_tf,
-                count(*) - (select count(*) from (
-                    select distinct paper_id, stem, surface
-                    from intermediate.int_phrase_counts_batch
-                )) as duplicate_rows,
-                (select count(*) from papers) - count(distinct paper_id)
-                    as papers_without_candidates
-            from intermediate.int_phrase_counts_batch
-        """,
-    ),
-    Gate(
-        suite="int_phrase_counts",
-        asset_key=("intermediate", "int_phrase_counts"),
-        description="Keyphrase candidate counts (the biggest table; its rows were validated in "
-        "int_phrase_counts_batch), reconciled on one row: every paper of int_papers has "
-        "candidates, none belongs to a paper that is gone. Once passed, over the papers of "
-        "the dumps loaded since.",
-        query=f"""
-            with checked as (
-                select paper_id from intermediate.int_phrase_counts
-                where getvariable('gate_since') is null or paper_id in {NEW_DUMP_PAPERS}
-            ),
-
-            papers as (
-                select paper_id from intermediate.int_papers
-                where getvariable('gate_since') is null or paper_id in {NEW_DUMP_PAPERS}
-            ),
-
-            counted as (
-                select distinct paper_id from checked
-            )
-
-            select
-                (select count(*) from intermediate.int_phrase_counts) as n_rows,
-                (select count(*) from papers anti join counted using (paper_id))
-                    as papers_without_candidates,
-                (select count(*) from counted anti join papers using (paper_id))
-                    as unknown_papers
+                (select count(*) from intermediate.int_phrase_ranking) as n_rows,
+                (
+                    select count(*) - count(distinct paper_id)
+                    from intermediate.int_phrase_ranking
+                ) as duplicate_papers,
+                (
+                    select count(*) from intermediate.int_papers
+                    anti join intermediate.int_phrase_ranking using (paper_id)
+                ) as papers_not_ranked,
+                (
+                    select count(*) from intermediate.int_phrase_ranking
+                    anti join intermediate.int_papers using (paper_id)
+                ) as unknown_papers,
+                count(*) filter (where terms = 0) as papers_without_terms,
+                coalesce(sum(terms - distinct_terms), 0) as terms_twice,
+                coalesce(max(phrases), 0) as most_phrases,
+                count(*) filter (where not phrases_among_terms) as phrases_not_among_terms
+            from ranked
         """,
         since_aware=True,
     ),

@@ -1,62 +1,74 @@
-"""Keyphrase candidates, counted per paper (the rows of ``int_phrase_counts``).
+"""Keyphrase terms per paper (the rows of ``int_phrase_terms``): one row per paper.
 
 A candidate is a 1-3 word n-gram inside a run of words of the lower-cased title or
 abstract: runs end at punctuation (anything but letters, digits, hyphens and spaces, or a
 hyphen next to a space), and no candidate holds a stopword, a one-letter word or a word of
-digits and hyphens. Each candidate is counted per paper with its light stem (every word's
-plural ending dropped, as the ``light_stem`` dbt macro does) and its spelling.
+digits and hyphens. A *term* is a candidate's light stem (every word's plural ending
+dropped, as the ``light_stem`` dbt macro does): "language model" and "language models" are
+one term of the paper, spelled two ways.
 
-The work is vectorised over integer ids: each word is stored once in a vocabulary, an
-n-gram is its words' ids packed into one 64-bit key, and the counting groups by (paper,
-key). Strings are built again only for the distinct n-grams.
+For each paper, ``paper_terms`` gives
 
-The per-paper half of the keyphrase ranking is done here too, where it is a matter of
-integers: how often the paper has each stem in any spelling (``tf``), whether its title
-has it, and how often the paper's most frequent longer candidate holding it occurs
-(``container_tf``: "few-shot image" inside "few-shot image classification"). The
-corpus-wide half (document frequency, most common spelling, the score) is SQL, in
-int_paper_phrases. A batch of 20,000 papers (3M rows) takes about 3.5 s on two cores.
+- ``stems``: every term of the paper as its ``stem_key`` and ``tf`` (occurrences in all
+  spellings). A key is the first 8 bytes of the term's MD5 (as a little-endian integer:
+  DuckDB's ``md5_number_upper``), so it is the same in every build, process and library
+  version. Counted over the papers, these lists are the
+  document frequencies of the keyphrase ranking (``int_paper_phrases``); the tf is for
+  the uses of the paper's acronyms, which count as uses of their long forms.
+- ``terms``: the terms that can be ranked whatever the corpus holds, with what the
+  ranking needs from the paper: ``stem_key``, ``tf``, ``in_title``, the term itself
+  (``keyword``) and the paper's most frequent spelling of it (``surface``, ties to the
+  alphabetically first; null when it is the term itself). Past participles
+  ("generated") are never keyphrases, and a term is not ranked when a longer term of the
+  same paper that holds it occurs at least as often ("few-shot image" inside "few-shot
+  image classification", written only so): the longer one says more.
+
+The work is vectorised over integers: each distinct word of the batch gets an id, an
+n-gram is its words' ids packed into one 64-bit key, distinct keys are numbered densely,
+and counting is sorting (paper, number) pairs packed into one integer. Strings are built
+again only for the batch's distinct terms and spellings.
 """
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
 
-#: What ends a run of words, as in the SQL model this replaced.
+#: What ends a run of words.
 SEPARATORS = r"[^a-z0-9\- ]+|\s-\s|\s-|-\s"
 #: Stands for a separator among the words; never a word itself (it is a separator).
 BREAK = "|"
+#: Terms that end in a past participle are never keyphrases (the ranking's rule too).
+PAST_PARTICIPLE = r"[^e]ed$"
 #: Bits of a word id in a packed n-gram key: three ids fit in 64 bits.
 WORD_BITS = 21
 _BASE = 2**WORD_BITS
-#: A term packs a paper's row number above its stem's number in the batch.
-_TERM_BASE = 2**32
+#: A pair (paper, number) packs the paper's row in the batch above a 32-bit number.
+_PAIR = 2**32
 
-COLUMNS = {
-    "paper_id": pl.String,
-    "stem": pl.String,
-    "surface": pl.String,
-    "n": pl.Int32,
-    "in_title": pl.Boolean,
-    "tf": pl.Int32,
-    "container_tf": pl.Int32,
-}
-
-
-def light_stem(word: pl.Expr) -> pl.Expr:
-    """A single word's light stem: ``studies`` -> ``study``, ``models`` -> ``model``,
-    ``class`` stays (the ``light_stem`` macro, on one word)."""
-    return word.str.replace(r"ies$", "y").str.replace(r"([^s])s$", "${1}")
+TERM = pl.Struct(
+    {
+        "stem_key": pl.UInt64,
+        "keyword": pl.String,
+        "surface": pl.String,
+        "tf": pl.Int32,
+        "in_title": pl.Boolean,
+    }
+)
+STEM = pl.Struct({"stem_key": pl.UInt64, "tf": pl.Int32})
+COLUMNS = {"paper_id": pl.String, "stems": pl.List(STEM), "terms": pl.List(TERM)}
 
 
-def count_phrases(papers: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
-    """One row per paper, candidate stem and spelling of ``papers`` (``paper_id``,
-    ``title``, ``abstract``): ``paper_id``, ``stem``, ``surface``, ``n`` (occurrences of
-    the spelling) and, for the stem within the paper, ``in_title`` (in any spelling),
-    ``tf`` (occurrences in all spellings) and ``container_tf`` (occurrences of the most
-    frequent longer candidate holding it, 0 if none). ``tf`` and ``container_tf`` are
-    given on the row of the stem's first spelling (word by word in alphabetical order),
-    null on the others, so that sums and counts over rows see each stem of a paper once."""
+def light_stem(text: pl.Expr) -> pl.Expr:
+    """Each word's plural ending dropped: ``studies`` -> ``study``, ``large language
+    models`` -> ``large language model``, ``class`` stays. The ``light_stem`` dbt macro,
+    word for word (``tests/unit/test_phrases.py`` holds the two equal)."""
+    return text.str.replace_all(r"ies(\s|$)", "y${1}").str.replace_all(r"([^s])s(\s|$)", "${1}${2}")
+
+
+def paper_terms(papers: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
+    """One row per paper of ``papers`` (``paper_id``, ``title``, ``abstract``), in their
+    order: ``paper_id``, ``stems`` and ``terms`` (see the module docs)."""
     words = _words(papers)
     vocabulary = _vocabulary(words, stopwords)
     if vocabulary.height >= _BASE:  # the ids would not pack: count each half on its own
@@ -64,32 +76,30 @@ def count_phrases(papers: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
         if half == 0:
             raise ValueError(f"one paper has more than {_BASE - 1:,} distinct words")
         return pl.concat(
-            [count_phrases(papers[:half], stopwords), count_phrases(papers[half:], stopwords)]
+            [paper_terms(papers[:half], stopwords), paper_terms(papers[half:], stopwords)]
         )
-    counts = _count(words.join(vocabulary, on="word", how="left"), papers.height)
-    rows = _with_terms(counts, vocabulary)
-    first = pl.col("key") == pl.col("first_key")
-    return (
-        rows.join(_spell(rows.select(pl.col("key").unique()), vocabulary), on="key")
-        .select(
-            papers["paper_id"].gather(rows["paper"]),
-            "stem",
-            "surface",
-            "n",
-            "in_title",
-            pl.when(first).then("tf").alias("tf"),
-            pl.when(first).then("container_tf").alias("container_tf"),
-        )
-        .cast(COLUMNS)
-    )
+    spellings = _occurrences(words, vocabulary)
+    spelled, surfaces = _count_spellings(spellings)
+    stems, term_of_spelling = _stems(surfaces, vocabulary)
+    terms = _count_terms(spelled, term_of_spelling, stems["key"])
+    return _per_paper(papers, terms, stems, spell(surfaces, vocabulary["word"]))
 
 
 def _words(papers: pl.DataFrame) -> pl.DataFrame:
     """Every word of every text in order, ``BREAK`` where a run ends: ``text`` numbers
-    the titles 0..n-1 and the abstracts n..2n-1."""
-    texts = pl.concat([papers.select(body="title"), papers.select(body="abstract")])
+    the texts (the titles, then the abstracts), ``paper`` is the paper's row."""
+    n = papers.height
+    row = pl.int_range(n, dtype=pl.UInt32)
+    texts = pl.concat(
+        [
+            papers.select(paper=row, in_title=pl.lit(True), body="title"),
+            papers.select(paper=row, in_title=pl.lit(False), body="abstract"),
+        ]
+    )
     return (
         texts.select(
+            "paper",
+            "in_title",
             text=pl.int_range(pl.len(), dtype=pl.UInt32),
             word=pl.col("body")
             .str.to_lowercase()
@@ -102,8 +112,8 @@ def _words(papers: pl.DataFrame) -> pl.DataFrame:
 
 
 def _vocabulary(words: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
-    """The distinct words, numbered from 1, with their stems and whether they stop a
-    candidate."""
+    """The distinct words in alphabetical order, numbered from 1 (so a lower id is an
+    alphabetically earlier word), with their stems and whether they stop a candidate."""
     word = pl.col("word")
     return (
         words.select(word.unique().sort())
@@ -118,33 +128,301 @@ def _vocabulary(words: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
     )
 
 
-def _count(words: pl.DataFrame, n_papers: int) -> pl.DataFrame:
-    """Occurrences per paper (its row number) and packed n-gram key, and whether any
-    occurrence is in the title. Key: the ids of the n-gram's words in base 2**21."""
+def _occurrences(words: pl.DataFrame, vocabulary: pl.DataFrame) -> pl.DataFrame:
+    """One row per candidate occurrence: ``paper``, ``in_title`` and ``key``, the packed
+    ids of its words (``_pack(0, 0, a)`` for one word, ``_pack(0, a, b)`` for two)."""
+    ids = vocabulary.select("word", "id", "stops")
+    words = words.join(ids, on="word", how="left", maintain_order="left")
     word_id = pl.col("id").cast(pl.UInt64)
     stops = pl.col("stops")
 
-    def free(k: int) -> pl.Expr:  # the k-th next word is a candidate's in the same text
+    def free(k: int) -> pl.Expr:  # the k-th next word is a candidate's, in the same text
         return ~stops.shift(-k) & (pl.col("text").shift(-k) == pl.col("text"))
 
     one = ~stops
     two = one & free(1)
     three = two & free(2)
     second, third = word_id.shift(-1), word_id.shift(-2)
-    grams = (
+    return (
         words.select(
-            "text",
+            "paper",
+            "in_title",
             pl.when(one).then(word_id).alias("1"),
             pl.when(two).then(_pack(0, word_id, second)).alias("2"),
             pl.when(three).then(_pack(word_id, second, third)).alias("3"),
         )
-        .unpivot(index="text", value_name="key")
+        .unpivot(index=["paper", "in_title"], value_name="key")
+        .drop_nulls("key")
+        .drop("variable")
+    )
+
+
+def _count_spellings(occurrences: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """Occurrences per paper and spelling: ``pair`` (the paper above the spelling's number
+    in ``surfaces``, the batch's distinct keys in order), ``n`` and ``in_title``."""
+    surfaces, number = _numbered(occurrences["key"])
+    pairs = occurrences.select("in_title", pair=pl.col("paper").cast(pl.UInt64) * _PAIR + number)
+    spelled = (
+        pairs.sort("pair")
+        .group_by("pair", maintain_order=True)
+        .agg(n=pl.len(), in_title=pl.col("in_title").any())
+    )
+    return spelled, surfaces
+
+
+def _stems(surfaces: pl.Series, vocabulary: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """The batch's distinct terms in order of their packed stem ids (``key``), with their
+    ``text``, ``stem_key`` and whether they are a ``past_participle``; and, for each
+    distinct spelling in ``surfaces``, the number of its term among them."""
+    stem_ids = vocabulary["stem"].rank("dense").cast(pl.UInt64)
+    of_word = pl.concat([pl.Series([0], dtype=pl.UInt64), stem_ids])  # id 0: no word
+    stem_keys = _pack(*(of_word.gather(ids) for ids in _positions(surfaces)))
+    distinct, term_of_spelling = _numbered(stem_keys)
+    names = vocabulary.select("stem", id=stem_ids).unique("id").sort("id")["stem"]
+    text = spell(distinct, names)
+    terms = pl.DataFrame(
+        {
+            "key": distinct,
+            "text": text,
+            "stem_key": stem_keys_of(text),
+            "past_participle": text.str.contains(PAST_PARTICIPLE),
+        }
+    )
+    return terms, term_of_spelling
+
+
+def _count_terms(
+    spelled: pl.DataFrame, term_of_spelling: pl.Series, stem_keys: pl.Series
+) -> pl.DataFrame:
+    """One row per paper and term, ordered by ``pair`` (the paper above the term's number):
+    ``tf``, ``in_title``, ``spelling`` (the most frequent spelling's number, then the
+    alphabetically first) and ``container_tf``."""
+    spelling = spelled["pair"] % _PAIR
+    paper = spelled["pair"] // _PAIR
+    # the most frequent spelling wins, then the lowest number (the alphabetically first)
+    preference = spelled["n"].cast(pl.UInt64) * _PAIR + (_PAIR - 1 - spelling)
+    counted = (
+        pl.DataFrame(
+            {
+                "pair": paper * _PAIR + term_of_spelling.gather(spelling),
+                "n": spelled["n"],
+                "in_title": spelled["in_title"],
+                "preference": preference,
+            }
+        )
+        .sort("pair")
+        .group_by("pair", maintain_order=True)
+        .agg(
+            tf=pl.col("n").sum(),
+            in_title=pl.col("in_title").any(),
+            spelling=_PAIR - 1 - pl.col("preference").max() % _PAIR,
+        )
+    )
+    return counted.with_columns(container_tf=_container_tf(counted, stem_keys))
+
+
+def _container_tf(terms: pl.DataFrame, stem_keys: pl.Series) -> pl.Series:
+    """Per term (``terms`` ordered by ``pair``), the ``tf`` of the most frequent longer
+    term of the same paper holding it, 0 if none. A bigram holds its two words; a trigram
+    its three words and its two bigrams; each is a term of the paper too."""
+    key = stem_keys.gather(terms["pair"] % _PAIR)
+    first, middle, last = _positions(key)
+    trigram = pl.col("first") > 0
+    held = (
+        pl.DataFrame(
+            {
+                "paper": terms["pair"] // _PAIR,
+                "tf": terms["tf"],
+                "first": first,
+                "middle": middle,
+                "last": last,
+            }
+        )
+        .filter(pl.col("middle") > 0)
+        .select(
+            "paper",
+            "tf",
+            w1=pl.when(trigram).then("first"),
+            w2="middle",
+            w3="last",
+            w12=pl.when(trigram).then(_pack(0, pl.col("first"), pl.col("middle"))),
+            w23=pl.when(trigram).then(_pack(0, pl.col("middle"), pl.col("last"))),
+        )
+        .unpivot(index=["paper", "tf"], value_name="key")
         .drop_nulls("key")
     )
-    text = pl.col("text")
-    return grams.group_by(paper=text % n_papers, key="key").agg(
-        n=pl.len(), in_title=(text < n_papers).any()
+    number = stem_keys.search_sorted(held["key"]).cast(pl.UInt64)
+    held = (  # in order, so finding the terms below is a walk, not random probes
+        held.select(pair=pl.col("paper") * _PAIR + number, tf="tf")
+        .sort("pair")
+        .group_by("pair", maintain_order=True)
+        .agg(pl.col("tf").max())
     )
+    at = terms["pair"].search_sorted(held["pair"])
+    return pl.zeros(terms.height, pl.UInt32, eager=True).scatter(at, held["tf"])
+
+
+def _per_paper(
+    papers: pl.DataFrame, terms: pl.DataFrame, stems: pl.DataFrame, surfaces: pl.Series
+) -> pl.DataFrame:
+    """``terms`` (per paper and term) as one row per paper of ``papers``, in order."""
+    term = terms["pair"] % _PAIR
+    terms = terms.with_columns(
+        paper=(pl.col("pair") // _PAIR).cast(pl.UInt32),
+        stem_key=stems["stem_key"].gather(term),
+        keyword=stems["text"].gather(term),
+        past_participle=stems["past_participle"].gather(term),
+        surface=surfaces.gather(terms["spelling"]),
+        tf=pl.col("tf").cast(pl.Int32),
+    )
+    every = terms.select("paper", stem=pl.struct("stem_key", "tf"))
+    rankable = terms.filter(
+        (pl.col("tf") > pl.col("container_tf")) & ~pl.col("past_participle")
+    ).select(
+        "paper",
+        term=pl.struct(
+            "stem_key",
+            "keyword",
+            pl.when(pl.col("surface") != pl.col("keyword")).then("surface").alias("surface"),
+            "tf",
+            "in_title",
+        ),
+    )
+    per_paper = (
+        every.group_by("paper", maintain_order=True)
+        .agg(stems=pl.col("stem"))
+        .join(
+            rankable.group_by("paper", maintain_order=True).agg(terms=pl.col("term")),
+            on="paper",
+            how="left",
+        )
+    )
+    return (
+        papers.select("paper_id", paper=pl.int_range(papers.height, dtype=pl.UInt32))
+        .join(per_paper, on="paper", how="left", maintain_order="left")
+        .select(
+            "paper_id",
+            pl.col("stems").fill_null(pl.lit([], dtype=COLUMNS["stems"])),
+            pl.col("terms").fill_null(pl.lit([], dtype=COLUMNS["terms"])),
+        )
+        .cast(COLUMNS)
+    )
+
+
+#: A term found in at least this share of the corpus is too common to be a keyphrase.
+MAX_DOCUMENT_SHARE = 0.2
+#: Keyphrases kept per paper.
+TOP_PHRASES = 10
+PHRASE = {"keyword": pl.String, "surface": pl.String, "score": pl.Float64, "rank": pl.Int64}
+
+
+def rank_phrases(
+    terms: pl.DataFrame,
+    document_frequency: pl.DataFrame,
+    n_papers: int,
+    candidates: pl.DataFrame,
+) -> pl.DataFrame:
+    """The top keyphrases of each paper of ``terms`` (rows of ``paper_terms``), ranked by
+    TF-IDF: ``paper_id``, ``keyword`` (the term), ``surface``, ``score`` and ``rank``.
+
+    ``document_frequency`` (``stem_key``, ``df``, sorted by key) holds every term of
+    ``terms``, counted over the corpus of ``n_papers`` papers; ``candidates`` holds the
+    papers' acronyms and title names (``paper_id``, ``keyword``, ``kind``, ``expansion``).
+
+    Score: (tf + uses of the paper's acronyms of it) * ln(1 + n_papers / df), times 1.5
+    for two words and 2 for three, doubled for a term of the title. Dropped: terms in
+    ``MAX_DOCUMENT_SHARE`` of the corpus or more, terms seen once in the whole corpus
+    (tf = df = 1), and the paper's own acronyms and title name. Ties go to the
+    alphabetically first keyword; the score is rounded to 6 decimals after ranking."""
+    rankable = terms.select("paper_id", "terms").explode("terms").unnest("terms")
+    rankable = rankable.drop_nulls("stem_key")
+    rankable = rankable.with_columns(
+        df=_lookup(document_frequency, rankable["stem_key"]),
+        surface=pl.coalesce("surface", "keyword"),
+    )
+    own = candidates.select("paper_id", keyword=light_stem(pl.col("keyword").str.to_lowercase()))
+    tf, df = pl.col("tf"), pl.col("df")
+    words = 1 + pl.col("keyword").str.count_matches(" ", literal=True)
+    scored = (
+        rankable.join(_acronym_uses(terms, candidates), on=["paper_id", "keyword"], how="left")
+        .join(own.unique(), on=["paper_id", "keyword"], how="anti")
+        .filter((df < max(2, MAX_DOCUMENT_SHARE * n_papers)) & ((tf > 1) | (df > 1)))
+        .with_columns(
+            score=(tf + pl.col("acronym_tf").fill_null(0))
+            * (1 + n_papers / df).log()
+            * (1 + 0.5 * (words - 1))
+            * pl.when(pl.col("in_title")).then(2).otherwise(1)
+        )
+    )
+    return (
+        scored.sort(["paper_id", "score", "keyword"], descending=[False, True, False])
+        .with_columns(rank=pl.int_range(1, pl.len() + 1).over("paper_id"))
+        .filter(pl.col("rank") <= TOP_PHRASES)
+        .select(
+            "paper_id",
+            "keyword",
+            "surface",
+            pl.col("score").round(6, mode="half_away_from_zero"),
+            "rank",
+        )
+        .cast({"paper_id": pl.String, **PHRASE})
+    )
+
+
+def _lookup(document_frequency: pl.DataFrame, keys: pl.Series) -> pl.Series:
+    """The ``df`` of each key, found by binary search; every key must be there."""
+    if keys.is_empty():
+        return pl.Series("df", [], dtype=document_frequency["df"].dtype)
+    missing = ValueError("a term has no document frequency: the counts miss papers")
+    if document_frequency.is_empty():
+        raise missing
+    at = document_frequency["stem_key"].search_sorted(keys)
+    found = document_frequency.gather(at.clip(upper_bound=document_frequency.height - 1))
+    if not (found["stem_key"] == keys).all():
+        raise missing
+    return found["df"]
+
+
+def _acronym_uses(terms: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
+    """Per paper and acronym long form (as a term, ``keyword``), ``acronym_tf``: how often
+    the paper writes its acronyms of it ("LLMs" counts for "large language model")."""
+    acronyms = candidates.filter(pl.col("kind") == "acronym").select(
+        "paper_id",
+        short=light_stem(pl.col("keyword").str.to_lowercase()),
+        keyword=light_stem(pl.col("expansion")),
+    )
+    acronyms = acronyms.with_columns(stem_key=stem_keys_of(acronyms["short"]))
+    stems = terms.select("paper_id", "stems").explode("stems").unnest("stems")
+    return (
+        stems.join(acronyms, on=["paper_id", "stem_key"])
+        .group_by("paper_id", "keyword")
+        .agg(acronym_tf=pl.col("tf").sum())
+    )
+
+
+def stem_keys_of(terms: pl.Series) -> pl.Series:
+    """Each term's MD5, its first 8 bytes as a little-endian integer (DuckDB's
+    ``md5_number_upper``): a key that is the same in every build, process and library
+    version."""
+    with duckdb.connect() as con:
+        con.register("terms", pl.DataFrame({"term": terms}))
+        keys = con.sql("select md5_number_upper(term) as key from terms").pl()["key"]
+    return keys.cast(pl.UInt64)
+
+
+def spell(keys: pl.Series, names: pl.Series) -> pl.Series:
+    """Packed keys as the names of their ids (``names[id - 1]``), joined by spaces."""
+    table = pl.concat([pl.Series([None], dtype=pl.String), names])
+    words = pl.DataFrame(
+        [table.gather(ids).alias(f"w{i}") for i, ids in enumerate(_positions(keys))]
+    )
+    return words.select(pl.concat_str(words.columns, separator=" ", ignore_nulls=True)).to_series()
+
+
+def _numbered(keys: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The distinct keys in order, and each key's number among them."""
+    distinct = keys.unique().sort()
+    return distinct, distinct.search_sorted(keys).cast(pl.UInt64)
 
 
 def _pack(first, middle, last):
@@ -157,83 +435,3 @@ def _positions(key: pl.Expr | pl.Series) -> tuple:
     """The word ids of a packed key, first to last: 0 where a shorter n-gram has none
     (a unigram's id is the last, a bigram's the last two)."""
     return key // (_BASE * _BASE), (key // _BASE) % _BASE, key % _BASE
-
-
-def _with_terms(counts: pl.DataFrame, vocabulary: pl.DataFrame) -> pl.DataFrame:
-    """``counts`` with, per paper and stem (a term), ``first_key`` (its spelling of lowest
-    key), ``tf``, ``in_title`` (now of the stem) and ``container_tf``.
-
-    The spellings of a stem share a stem key: their words' stem ids, packed. Numbered
-    densely within the batch, a stem packs with its paper into one integer, ``term``.
-    Sorted on it, a term's spellings are adjacent, and matching terms is binary search."""
-    stem_ids = vocabulary.select(pl.col("stem").rank("dense").cast(pl.UInt64)).to_series()
-    of_word = pl.concat([pl.Series([0], dtype=pl.UInt64), stem_ids])  # id 0: no word
-    stem_keys = _pack(*(of_word.gather(ids) for ids in _positions(counts["key"])))
-    stems = stem_keys.unique().sort()
-    rows = counts.with_columns(
-        stem_key=stem_keys, term=_term(counts["paper"], stems.search_sorted(stem_keys))
-    ).sort("term")
-    terms = rows.group_by("term", maintain_order=True).agg(
-        pl.col("stem_key").first(),
-        first_key=pl.col("key").min(),
-        tf=pl.col("n").sum(),
-        in_title=pl.col("in_title").any(),
-    )
-    terms = terms.with_columns(container_tf=_container_tf(terms, stems))
-    of_row = rows["term"].rle_id()
-    return rows.drop("in_title").with_columns(
-        terms.select("first_key", "tf", "in_title", "container_tf")[of_row]
-    )
-
-
-def _term(paper: pl.Series, stem: pl.Series) -> pl.Series:
-    """A paper's row number and a stem's dense number in the batch, as one integer."""
-    return paper.cast(pl.UInt64) * _TERM_BASE + stem.cast(pl.UInt64)
-
-
-def _container_tf(terms: pl.DataFrame, stems: pl.Series) -> pl.Series:
-    """Per term (``terms`` sorted on it), the ``tf`` of the most frequent longer term of
-    the same paper holding it, 0 if none. A bigram holds its two words; a trigram its
-    three words and its two bigrams; each is a term of the paper too."""
-    first, middle, last = _positions(pl.col("stem_key"))
-    trigram = first > 0
-    held = (
-        terms.filter(middle > 0)
-        .select(
-            paper=pl.col("term") // _TERM_BASE,
-            tf="tf",
-            w1=pl.when(trigram).then(first),
-            w2=middle,
-            w3=last,
-            w12=pl.when(trigram).then(_pack(0, first, middle)),
-            w23=pl.when(trigram).then(_pack(0, middle, last)),
-        )
-        .unpivot(index=["paper", "tf"], value_name="stem_key")
-        .drop_nulls("stem_key")
-    )
-    held = (
-        held.with_columns(term=_term(held["paper"], stems.search_sorted(held["stem_key"])))
-        .group_by("term")
-        .agg(pl.col("tf").max())
-    )
-    at = terms["term"].search_sorted(held["term"])
-    return pl.zeros(terms.height, pl.Int64, eager=True).scatter(at, held["tf"])
-
-
-def _spell(keys: pl.DataFrame, vocabulary: pl.DataFrame) -> pl.DataFrame:
-    """``stem`` and ``surface`` of each packed key (id 0 is no word)."""
-    w1, w2, w3 = _positions(pl.col("key"))
-    spelled = keys.with_columns(w1=w1, w2=w2, w3=w3)
-    ids = vocabulary.select(pl.col("id").cast(pl.UInt64), "word", "stem")
-    for position in ("w1", "w2", "w3"):
-        spelled = spelled.join(
-            ids.rename({"id": position, "word": f"{position}_word", "stem": f"{position}_stem"}),
-            on=position,
-            how="left",
-        )
-
-    def joined(part: str) -> pl.Expr:
-        columns = [f"{position}_{part}" for position in ("w1", "w2", "w3")]
-        return pl.concat_str(columns, separator=" ", ignore_nulls=True)
-
-    return spelled.select("key", stem=joined("stem"), surface=joined("word"))

@@ -97,40 +97,41 @@ def failed_columns(con, gate_name: str) -> list[str]:
     return [o.column for o in outcome.failed]
 
 
-def test_keyphrase_candidate_gates_catch_duplicates_miscounts_missing_and_unknown_papers(
-    build,
-):
+def test_keyphrase_ranking_gate_catches_bad_terms_phrases_and_papers(build):
     build.execute("delete from ops.gate_results")  # never passed: every paper is checked
-    assert failed_columns(build, "gx_int_phrase_counts_batch") == []
-    assert failed_columns(build, "gx_int_phrase_counts") == []
-
-    batch = "intermediate.int_phrase_counts_batch"
-    row, tf, container_tf = build.execute(
-        f"select rowid, tf, container_tf from {batch} where tf > 1 limit 1"
+    assert failed_columns(build, "gx_int_phrase_ranking") == []
+    table = "intermediate.int_phrase_ranking"
+    paper = build.execute(f"select min(paper_id) from {table} where len(phrases) > 0").fetchone()[0]
+    keys, phrases = build.execute(
+        f"select stem_keys, phrases from {table} where paper_id = ?", [paper]
     ).fetchone()
-    build.execute(f"update {batch} set tf = tf + 1, container_tf = null where rowid = {row}")
-    assert failed_columns(build, "gx_int_phrase_counts_batch") == [
-        "occurrences_not_in_tf",
-        "tf_without_container_tf",
-    ]
-    build.execute(f"update {batch} set tf = {tf}, container_tf = -1 where rowid = {row}")
-    assert failed_columns(build, "gx_int_phrase_counts_batch") == ["min_container_tf"]
-    build.execute(f"update {batch} set container_tf = {container_tf} where rowid = {row}")
 
-    # a stem of one spelling: the copy adds as much to the tf column as to the counts
-    build.execute(f"insert into {batch} select * from {batch} where n = tf limit 1")
-    assert failed_columns(build, "gx_int_phrase_counts_batch") == ["duplicate_rows"]
+    def change(assignment: str) -> list[str]:
+        build.execute(f"update {table} set {assignment} where paper_id = ?", [paper])
+        failed = failed_columns(build, "gx_int_phrase_ranking")
+        build.execute(
+            f"update {table} set stem_keys = ?, phrases = ? where paper_id = ?",
+            [keys, phrases, paper],
+        )
+        return failed
+
+    assert change("stem_keys = list_append(stem_keys, stem_keys[1])") == ["terms_twice"]
+    assert change("stem_keys = []::ubigint[]") == [
+        "papers_without_terms",
+        "phrases_not_among_terms",
+    ]
+    assert change(
+        "phrases = list_transform(phrases, lambda p: struct_update(p, keyword := 'no such term'))"
+    ) == ["phrases_not_among_terms"]
+    assert change("phrases = list_concat(phrases, phrases)") == ["most_phrases"]
+    assert failed_columns(build, "gx_int_phrase_ranking") == []
 
     build.execute(
-        "delete from intermediate.int_phrase_counts where paper_id ="
-        " (select min(paper_id) from intermediate.int_phrase_counts)"
+        f"insert into {table} select 'no-such-paper', stem_keys, phrases, corpus_papers,"
+        f" ranked_at from {table} where paper_id = ?",
+        [paper],
     )
-    build.execute(
-        "insert into intermediate.int_phrase_counts"
-        " select 'no-such-paper', stem, surface, n, in_title, tf, container_tf"
-        " from intermediate.int_phrase_counts limit 1"
-    )
-    assert failed_columns(build, "gx_int_phrase_counts") == [
-        "papers_without_candidates",
-        "unknown_papers",
-    ]
+    build.execute(f"delete from {table} where paper_id = ?", [paper])
+    assert failed_columns(build, "gx_int_phrase_ranking") == ["papers_not_ranked", "unknown_papers"]
+    build.execute(f"insert into {table} select * from {table} where paper_id = 'no-such-paper'")
+    assert "duplicate_papers" in failed_columns(build, "gx_int_phrase_ranking")

@@ -17,7 +17,7 @@ from tests.conftest import SAMPLE_FILES, make_settings, refresh
 
 GROWTH_ENV = "PAPERHOUSE_PHRASE_RERANK_GROWTH"
 PER_PAPER_MODELS = (
-    "int_phrase_counts",
+    "int_phrase_ranking",
     "int_abstract_urls",
     "int_keyword_candidates",
     "int_paper_links",

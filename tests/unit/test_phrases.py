@@ -1,120 +1,175 @@
-"""Keyphrase candidates: runs of words, stopwords, stems, spellings and counts."""
+"""Keyphrase terms (runs of words, stopwords, stems, spellings, counts) and their ranking."""
+
+import hashlib
+import math
+from datetime import datetime
 
 import duckdb
 import polars as pl
 import pytest
 
 from orchestration.incremental import arrow_stream
+from orchestration.keyphrases import ranking_rows
 from orchestration.parsing import phrases
-from orchestration.parsing.phrases import count_phrases, light_stem
+from orchestration.parsing.phrases import light_stem, paper_terms, rank_phrases, stem_keys_of
 
 STOPWORDS = pl.Series(["a", "of", "the", "we", "for", "and"])
 
 
-def counted(title: str, abstract: str) -> dict[str, tuple[str, int, bool]]:
-    papers = pl.DataFrame({"paper_id": ["p"], "title": [title], "abstract": [abstract]})
-    rows = count_phrases(papers, STOPWORDS)
-    assert rows["paper_id"].to_list() == ["p"] * rows.height
-    return {r["surface"]: (r["stem"], r["n"], r["in_title"]) for r in rows.iter_rows(named=True)}
+def papers(*texts: tuple[str, str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "paper_id": [f"p{i}" for i in range(len(texts))],
+            "title": [title for title, _ in texts],
+            "abstract": [abstract for _, abstract in texts],
+        }
+    )
 
 
-def test_candidates_are_one_to_three_words_inside_a_run_without_stopwords():
-    rows = counted("Graph Models", "We train graph models of the web.")
-    assert rows == {
-        "graph": ("graph", 2, True),
-        "models": ("model", 2, True),
-        "graph models": ("graph model", 2, True),
-        "train": ("train", 1, False),
-        "train graph": ("train graph", 1, False),
-        "train graph models": ("train graph model", 1, False),
-        "web": ("web", 1, False),
+def every_term(title: str, abstract: str) -> dict[str, int]:
+    """All terms of one paper with their tf, the terms found through their keys."""
+    [row] = paper_terms(papers((title, abstract)), STOPWORDS).rows(named=True)
+    by_key = {stem["stem_key"]: stem["tf"] for stem in row["stems"]}
+    assert len(by_key) == len(row["stems"])  # no term twice
+    names = [t for t in _spelled_terms(title, abstract)]
+    keys = stem_keys_of(pl.Series(names, dtype=pl.String)).to_list()
+    found = {name: by_key[key] for name, key in zip(names, keys, strict=True) if key in by_key}
+    assert len(found) == len(by_key), "a term of the paper is not among the expected names"
+    return found
+
+
+def _spelled_terms(title: str, abstract: str) -> list[str]:
+    """Every 1-3 word window of the texts' words, stemmed: a superset of the terms."""
+    windows = set()
+    for text in (title, abstract):
+        words = [
+            w
+            for w in text.lower().replace(",", " , ").replace(".", " . ").split()
+            if w not in {",", "."}
+        ]
+        for n in (1, 2, 3):
+            for i in range(len(words) - n + 1):
+                windows.add(" ".join(words[i : i + n]))
+    stems = pl.select(light_stem(pl.lit(pl.Series(sorted(windows), dtype=pl.String))))
+    return sorted(set(stems.to_series().to_list()))
+
+
+def rankable(title: str, abstract: str) -> dict[str, tuple[str | None, int, bool]]:
+    [row] = paper_terms(papers((title, abstract)), STOPWORDS).rows(named=True)
+    return {t["keyword"]: (t["surface"], t["tf"], t["in_title"]) for t in row["terms"]}
+
+
+def test_terms_are_one_to_three_words_inside_a_run_without_stopwords():
+    assert every_term("Graph Models", "We train graph models of the web.") == {
+        "graph": 2,
+        "model": 2,
+        "graph model": 2,
+        "train": 1,
+        "train graph": 1,
+        "train graph model": 1,
+        "web": 1,
     }
 
 
 def test_punctuation_and_spaced_hyphens_end_a_run_inner_hyphens_do_not():
-    rows = counted("X", "few-shot learning, image models - deep nets")
-    assert "few-shot learning" in rows
-    assert "learning image" not in rows
-    assert "models deep" not in rows
-    assert rows["deep nets"] == ("deep net", 1, False)
+    terms = every_term("X", "few-shot learning, image models - deep nets")
+    assert "few-shot learning" in terms
+    assert "learning image" not in terms
+    assert "model deep" not in terms
+    assert terms["deep net"] == 1
 
 
-def test_one_letter_words_and_numbers_stop_a_candidate():
-    rows = counted("X", "x net 2024 3-layer nets 12-34")
-    assert rows == {
-        "net": ("net", 1, False),
-        "3-layer": ("3-layer", 1, False),
-        "3-layer nets": ("3-layer net", 1, False),
-        "nets": ("net", 1, False),
+def test_one_letter_words_and_numbers_stop_a_term():
+    assert every_term("X", "x net 2024 3-layer nets 12-34") == {
+        "net": 2,
+        "3-layer": 1,
+        "3-layer net": 1,
     }
 
 
 def test_the_title_and_the_abstract_are_separate_texts():
-    rows = counted("Deep", "Learning")
-    assert set(rows) == {"deep", "learning"}
+    assert set(every_term("Deep", "Learning")) == {"deep", "learning"}
 
 
-def test_tf_counts_a_stem_once_per_paper_in_all_spellings_with_its_longest_holder():
-    papers = pl.DataFrame(
-        {
-            "paper_id": ["p", "q"],
-            "title": ["Language Models", "Large Models"],
-            "abstract": ["A language model. Large language models and language models.", "-"],
-        }
+def test_tf_counts_every_spelling_and_the_surface_is_the_papers_most_frequent():
+    terms = rankable(
+        "Language Models", "A language model. Large language models and language models."
     )
-    every = count_phrases(papers, STOPWORDS)
-    # q's stems are its own: a paper's terms never mix with another's in the batch
-    assert every.filter(pl.col("paper_id") == "q").select("stem", "tf", "container_tf").sort(
-        "stem"
-    ).rows() == [("large", 1, 1), ("large model", 1, 0), ("model", 1, 1)]
-    rows = every.filter(pl.col("paper_id") == "p")
-    given = rows.filter(pl.col("tf").is_not_null())
-    assert given["stem"].is_unique().all()  # one row per stem carries tf
+    # "language model" spelled "language models" 3 times and "language model" once
+    assert terms["language model"] == ("language models", 4, True)
+    # a spelling equal to the term is not repeated
+    assert terms["large language model"] == ("large language models", 1, False)
+
+
+def test_spelling_ties_go_to_the_alphabetically_first():
+    assert rankable("X", "graph models. graph model.")["graph model"] == (None, 2, False)
+
+
+def test_a_term_no_more_frequent_than_a_longer_term_holding_it_is_not_ranked():
+    terms = rankable("Language Models", "A language model. Large language models.")
+    # "large" and "large language" occur only inside "large language models"
+    assert "large" not in terms and "large language" not in terms
+    # "language" occurs 3 times, always inside "language model": not ranked either
+    assert "language" not in terms
+    assert set(terms) == {"language model", "large language model"}
+    # but every term still counts in the document frequencies
     assert (
-        rows.filter(pl.col("tf").is_null())["container_tf"].null_count()
-        == rows.height - given.height
+        len(paper_terms(papers(("Language Models", "A language model.")), STOPWORDS)[0, "stems"])
+        == 3
     )
-    assert given.select("stem", "tf", "container_tf", "in_title").sort("stem").rows() == [
-        ("language", 4, 4, True),  # most often inside "language model"
-        ("language model", 4, 1, True),  # spelled "language models" 3 times, "model" once
-        ("large", 1, 1, False),
-        ("large language", 1, 1, False),
-        ("large language model", 1, 0, False),  # no longer candidate holds a trigram
-        ("model", 4, 4, True),
-    ]
-    spellings = rows.filter(pl.col("stem") == "language model")
-    assert sorted(spellings.select("surface", "n", "tf").rows()) == [
-        ("language model", 1, 4),  # the first spelling, in word order, carries the stem's tf
-        ("language models", 3, None),
-    ]
 
 
-def test_light_stem_matches_the_sql_macro_on_single_words():
-    words = ["studies", "models", "class", "analysis", "ies", "gas", "bias", "lens"]
+def test_past_participles_count_but_are_never_ranked():
+    [row] = paper_terms(papers(("X", "generated data")), STOPWORDS).rows(named=True)
+    # "generated" is a past participle; "data" only occurs inside "generated data"
+    assert {t["keyword"] for t in row["terms"]} == {"generated data"}
+    assert len(row["stems"]) == 3  # all three count in the document frequencies
+
+
+def test_a_paper_without_terms_gets_empty_lists_and_papers_keep_their_order():
+    rows = paper_terms(papers(("The", "of a"), ("Graphs", "-")), STOPWORDS)
+    assert rows["paper_id"].to_list() == ["p0", "p1"]
+    assert rows.row(0) == ("p0", [], [])
+    assert rows[1, "terms"][0]["keyword"] == "graph"
+
+
+def test_terms_of_two_papers_never_mix():
+    rows = paper_terms(
+        papers(("Language Models", "language models"), ("Large Models", "-")), STOPWORDS
+    )
+    second = {t["keyword"]: t["tf"] for t in rows[1, "terms"]}
+    assert second == {"large model": 1}
+
+
+def test_light_stem_matches_the_sql_macro_on_words_and_phrases():
+    texts = ["studies", "models", "class", "analysis", "ies", "gas", "bias", "lens"]
+    texts += ["large language models", "case studies of gas lens", "bias terms"]
     sql = duckdb.sql(
         r"""select regexp_replace(regexp_replace(w, 'ies(\s|$)', 'y\1', 'g'),
-            '([^s])s(\s|$)', '\1\2', 'g') from unnest($words) as t(w)""",
-        params={"words": words},
+            '([^s])s(\s|$)', '\1\2', 'g') from unnest($texts) as t(w)""",
+        params={"texts": texts},
     ).fetchall()
-    stems = pl.select(light_stem(pl.lit(pl.Series(words)))).to_series().to_list()
+    stems = pl.select(light_stem(pl.lit(pl.Series(texts)))).to_series().to_list()
     assert stems == [row[0] for row in sql]
     assert stems[:3] == ["study", "model", "class"]
+    assert stems[-3:] == ["large language model", "case study of ga len", "bia term"]
+
+
+def test_stem_keys_are_the_first_8_bytes_of_the_md5_little_endian():
+    [key] = stem_keys_of(pl.Series(["graph model"])).to_list()
+    assert key == int.from_bytes(hashlib.md5(b"graph model").digest()[:8], "little")
 
 
 def test_a_batch_too_wide_for_the_packed_ids_is_counted_in_halves(monkeypatch):
-    papers = pl.DataFrame(
-        {
-            "paper_id": ["p1", "p2", "p3"],
-            "title": ["alpha beta", "gamma delta", "epsilon zeta"],
-            "abstract": ["beta gamma", "delta", "zeta eta"],
-        }
+    batch = papers(
+        ("alpha beta", "beta gamma"), ("gamma delta", "delta"), ("epsilon zeta", "zeta eta")
     )
-    whole = count_phrases(papers, STOPWORDS).sort(pl.all())
+    whole = paper_terms(batch, STOPWORDS)
     monkeypatch.setattr(phrases, "_BASE", 8)  # fewer than the batch's 9 ids (with BREAK)
-    assert count_phrases(papers, STOPWORDS).sort(pl.all()).equals(whole)
+    assert paper_terms(batch, STOPWORDS).equals(whole)
     monkeypatch.setattr(phrases, "_BASE", 2)
     with pytest.raises(ValueError, match="one paper"):
-        count_phrases(papers, STOPWORDS)
+        paper_terms(batch, STOPWORDS)
 
 
 def test_frames_stream_into_duckdb_as_one_table():
@@ -123,3 +178,124 @@ def test_frames_stream_into_duckdb_as_one_table():
     con.register("stream", arrow_stream(frames))
     rows = con.sql("select * from stream order by n").fetchall()
     assert rows == [("p0", 0), ("p1", 1), ("p2", 2)]
+
+
+NO_CANDIDATES = pl.DataFrame(
+    schema={"paper_id": pl.String, "keyword": pl.String, "kind": pl.String, "expansion": pl.String}
+)
+
+
+def frequencies(terms: pl.DataFrame, extra: dict[str, int] | None = None) -> pl.DataFrame:
+    """Document frequencies of the papers' terms, plus ``extra`` papers per term."""
+    keys = terms.select(pl.col("stems").list.eval(pl.element().struct.field("stem_key"))).explode(
+        "stems"
+    )["stems"]
+    counted = keys.value_counts(name="df").rename({"stems": "stem_key"})
+    if extra:
+        more = pl.DataFrame(
+            {"stem_key": stem_keys_of(pl.Series(list(extra))), "df": list(extra.values())}
+        )
+        counted = pl.concat([counted.cast({"df": pl.Int64}), more.cast({"df": pl.Int64})])
+        counted = counted.group_by("stem_key").agg(pl.col("df").sum())
+    return counted.cast({"stem_key": pl.UInt64, "df": pl.Int64}).sort("stem_key")
+
+
+def test_ranking_is_tf_idf_with_longer_and_title_terms_favoured():
+    terms = paper_terms(
+        papers(("Graph Pooling", "graph pooling helps. pooling layers. pooling layers.")),
+        STOPWORDS,
+    )
+    df = frequencies(terms, {"graph pooling": 1, "pooling": 3, "layer": 3, "pooling layer": 1})
+    ranked = rank_phrases(terms, df, n_papers=20, candidates=NO_CANDIDATES)
+    scores = dict(zip(ranked["keyword"], ranked["score"], strict=True))
+    # graph pooling: tf 2, df 2, two words, in the title
+    assert scores["graph pooling"] == round(2 * math.log(1 + 20 / 2) * 1.5 * 2, 6)
+    # pooling layer: tf 2, df 2, two words
+    assert scores["pooling layer"] == round(2 * math.log(1 + 20 / 2) * 1.5, 6)
+    assert ranked["rank"].to_list() == list(range(1, ranked.height + 1))
+    assert ranked["keyword"][0] == "graph pooling"
+    assert set(ranked["surface"]) >= {"pooling layers"}  # as the paper spells it
+
+
+def test_ranking_drops_common_terms_one_off_terms_and_the_papers_own_keywords():
+    terms = paper_terms(papers(("X", "graph pooling. pooling. noisy labels. LLMs.")), STOPWORDS)
+    candidates = pl.DataFrame(
+        {"paper_id": ["p0"], "keyword": ["Labels"], "kind": ["title_name"], "expansion": [None]},
+        schema=NO_CANDIDATES.schema,
+    )
+    # graph: in 5 of 20 papers (too common); noisy: seen once here and nowhere else
+    df = frequencies(terms, {"graph": 4, "pooling": 2, "graph pooling": 1, "llm": 1})
+    ranked = rank_phrases(terms, df, n_papers=20, candidates=candidates)
+    kept = set(ranked["keyword"])
+    assert "graph" not in kept  # df 5 >= 0.2 * 20
+    assert "noisy" not in kept and "noisy label" not in kept  # tf = df = 1
+    assert "label" not in kept  # the paper's own title name
+    assert {"pooling", "graph pooling", "llm"} <= kept
+
+
+def test_an_acronyms_uses_count_for_its_long_form():
+    text = "large language models (LLMs) help. LLMs reason. LLMs plan."
+    terms = paper_terms(papers(("X", text)), STOPWORDS)
+    candidates = pl.DataFrame(
+        {
+            "paper_id": ["p0"],
+            "keyword": ["LLMs"],
+            "kind": ["acronym"],
+            "expansion": ["large language models"],
+        }
+    )
+    df = frequencies(terms, {"large language model": 1})
+    ranked = rank_phrases(terms, df, n_papers=50, candidates=candidates)
+    score = dict(zip(ranked["keyword"], ranked["score"], strict=True))
+    # tf 1 + 3 uses of "LLMs" (whose own term is never ranked: it is the paper's acronym)
+    assert score["large language model"] == round((1 + 3) * math.log(1 + 50 / 2) * 2, 6)
+    assert "llm" not in score
+
+
+def test_ties_go_to_the_alphabetically_first_and_ten_are_kept():
+    abstract = ". ".join(f"topic{chr(97 + i)} topic{chr(97 + i)}" for i in range(12))
+    terms = paper_terms(papers(("X", abstract)), STOPWORDS)
+    ranked = rank_phrases(terms, frequencies(terms), n_papers=100, candidates=NO_CANDIDATES)
+    assert ranked["keyword"].to_list() == [f"topic{chr(97 + i)}" for i in range(10)]
+
+
+def test_a_term_without_document_frequency_is_an_error():
+    terms = paper_terms(papers(("Graph", "graph pooling")), STOPWORDS)
+    with pytest.raises(ValueError, match="no document frequency"):
+        rank_phrases(terms, frequencies(terms)[:1], n_papers=5, candidates=NO_CANDIDATES)
+
+
+def test_ranking_a_few_papers_with_the_others_counts_equals_ranking_them_all(tmp_path):
+    corpus = papers(
+        ("Graph Pooling", "graph pooling layers. pooling layers help."),
+        ("Graph Models", "graph models and pooling layers."),
+        ("Noisy Labels", "noisy labels hurt graph models. noisy labels."),
+        ("Label Noise", "label noise in graph pooling."),
+    )
+    at = datetime(2026, 1, 1)
+
+    def rank(batches, untouched):
+        rows = ranking_rows(
+            iter(batches),
+            STOPWORDS,
+            n_papers=corpus.height,
+            candidates=NO_CANDIDATES,
+            untouched=untouched,
+            spill_dir=tmp_path,
+            ranked_at=at,
+        )
+        return pl.concat(list(rows))
+
+    empty = pl.DataFrame(schema={"stem_key": pl.UInt64, "df": pl.Int64})
+    everything = rank([corpus[:2], corpus[2:]], empty)
+    assert everything["paper_id"].to_list() == ["p0", "p1", "p2", "p3"]
+    others = everything.filter(pl.col("paper_id") != "p2")
+    untouched = (
+        others.select(pl.col("stem_keys").explode().alias("stem_key"))
+        .group_by("stem_key")
+        .agg(df=pl.len())
+    )
+    alone = rank([corpus[2:3]], untouched)
+    assert alone.row(0) == everything.row(2)
+    assert alone[0, "corpus_papers"] == 4 and alone[0, "ranked_at"] == at
+    assert list(tmp_path.iterdir()) == []  # the spill files are gone

@@ -8,7 +8,7 @@
 -- downstream of this model. When it or any incremental model is missing (first build),
 -- or on --full-refresh, every paper counts as added: everything is rebuilt.
 {%- set incremental_models = [
-    'int_paper_state', 'int_phrase_counts', 'int_abstract_urls',
+    'int_paper_state', 'int_phrase_ranking', 'int_abstract_urls',
     'int_keyword_candidates', 'int_paper_links',
 ] %}
 {%- set ns = namespace(complete=true) %}

@@ -1,15 +1,15 @@
--- The papers int_paper_phrases ranks in this build. TF-IDF needs corpus statistics
+-- The papers int_phrase_ranking ranks in this build. TF-IDF needs corpus statistics
 -- (document frequencies, the paper count), which every new dump shifts a little. Ranking
 -- every paper again on each refresh would make a one-dump refresh cost a full build, so:
 -- - the added and changed papers are ranked, with the statistics of the whole corpus now;
--- - the other papers keep the ranking of the build that made it (int_paper_phrases
+-- - the other papers keep the ranking of the build that made it (int_phrase_ranking
 --   records the paper count it used, `corpus_papers`);
 -- - once the corpus has grown by more than var('phrase_rerank_growth') (10%) since the
 --   oldest ranking still in use, every paper is ranked again, so no ranking is ever
 --   based on less than ~90% of the corpus. `paperhouse refresh --full` does it on demand.
--- int_paper_phrases is read by name, not ref(), because it is downstream of this model.
+-- int_phrase_ranking is read by name, not ref(), because it is downstream of this model.
 -- depends_on: {{ ref('int_paper_changes') }}
-{%- set phrases = adapter.get_relation(this.database, this.schema, 'int_paper_phrases') %}
+{%- set phrases = adapter.get_relation(this.database, this.schema, 'int_phrase_ranking') %}
 {%- set ranked_before = phrases is not none and not should_full_refresh()
     and 'corpus_papers' in (adapter.get_columns_in_relation(phrases) | map(attribute='name')) %}
 with papers as (

@@ -1,0 +1,48 @@
+"""The keyphrase ranking, one row per paper: the keys of its terms (its share of the
+corpus's document frequencies) and its top 10 keyphrases by TF-IDF.
+
+Ranks the papers of int_phrase_targets (all of them on a full build) with the document
+frequencies of the whole corpus: the terms of the papers ranked now, counted here, and
+the stored term keys of the others, which keep their ranking. The pre-hook (in
+_intermediate.yml) first drops the rows of the papers ranked now and of removed papers.
+Rules: orchestration/parsing/phrases.py; the two passes: orchestration/keyphrases.py.
+"""
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from orchestration.incremental import arrow_stream, papers_in
+from orchestration.keyphrases import ranking_rows
+from orchestration.settings import Settings
+
+#: Papers counted at once: 20,000 papers' words, n-grams and counts take about 1 GB.
+BATCH_PAPERS = 20_000
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", incremental_strategy="append")
+    # refs first, each on its own: dbt finds them by reading this code
+    stopwords = dbt.ref("stopwords").pl()["word"]
+    targets = dbt.ref("int_phrase_targets")
+    papers = dbt.ref("int_papers")
+    candidates = dbt.ref("int_keyword_candidates")
+    untouched = pl.DataFrame(schema={"stem_key": pl.UInt64, "df": pl.Int64})
+    if dbt.is_incremental:
+        untouched = session.sql(
+            f"select key as stem_key, count(*) as df"
+            f" from (select unnest(stem_keys) as key from {dbt.this}) group by key"
+        ).pl()
+    rows = ranking_rows(
+        papers_in(papers, targets, "paper_id", "title", "abstract", batch_papers=BATCH_PAPERS),
+        stopwords,
+        n_papers=papers.count("*").fetchall()[0][0],
+        candidates=candidates.join(targets, "paper_id").pl(),
+        untouched=untouched,
+        spill_dir=Settings.from_env().build_dir,
+        ranked_at=datetime.now(UTC).replace(tzinfo=None),
+    )
+    # a relation on dbt's own connection: the rows then land in the same transaction as
+    # the append that follows (a stream would be written through a cursor of its own,
+    # which that transaction cannot see)
+    return session.from_arrow(arrow_stream(rows))
