@@ -17,11 +17,14 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
 from orchestration.parsing.phrases import PHRASE, paper_terms, rank_phrases
+from orchestration.workers import map_batches
 
 COLUMNS = {
     "paper_id": pl.String,
@@ -47,26 +50,68 @@ def ranking_rows(
     """One frame of rows (``COLUMNS``) per batch of papers to rank (``paper_id``,
     ``title``, ``abstract``). ``n_papers`` is the size of the corpus, ``candidates`` the
     acronyms and title names of the papers to rank, ``untouched`` the document
-    frequencies (``stem_key``, ``df``) of the papers not ranked in this build."""
+    frequencies (``stem_key``, ``df``) of the papers not ranked in this build. Both
+    passes run on worker processes (``orchestration/workers.py``)."""
     with tempfile.TemporaryDirectory(prefix="keyphrases-", dir=spill_dir) as spill:
-        spilled, counts = [], [untouched.select("stem_key", "df")]
-        for number, papers in enumerate(batches):
-            terms = paper_terms(papers, stopwords)
-            counts = _add(counts, _stem_keys(terms).value_counts(name="df"))
-            path = Path(spill) / f"batch-{number:05d}.arrow"
-            terms.write_ipc(path)
-            spilled.append(path)
-        document_frequency = _merged(counts)
-        for path in spilled:
-            terms = pl.read_ipc(path)
-            path.unlink()
-            ranked = rank_phrases(
-                terms,
-                document_frequency,
+        spill = Path(spill)
+        count_jobs = (
+            _CountJob(spill / f"terms-{number:05d}.arrow", papers, stopwords)
+            for number, papers in enumerate(batches)
+        )
+        counted, counts = [], [untouched.select("stem_key", "df")]
+        for path, paper_ids, batch_counts in map_batches(_count, count_jobs):
+            counted.append((path, paper_ids))
+            counts = _add(counts, batch_counts)
+        frequencies = spill / "document_frequency.arrow"
+        _merged(counts).write_ipc(frequencies)
+        rank_jobs = (
+            _RankJob(
+                path,
+                frequencies,
                 n_papers,
-                candidates.join(terms.select("paper_id"), on="paper_id", how="semi"),
+                candidates.join(paper_ids.to_frame(), on="paper_id", how="semi"),
+                ranked_at,
             )
-            yield _rows(terms, ranked, n_papers, ranked_at)
+            for path, paper_ids in counted
+        )
+        yield from map_batches(_rank, rank_jobs)
+
+
+class _CountJob(NamedTuple):
+    terms_path: Path
+    papers: pl.DataFrame
+    stopwords: pl.Series
+
+
+class _RankJob(NamedTuple):
+    terms_path: Path
+    frequencies_path: Path
+    n_papers: int
+    candidates: pl.DataFrame
+    ranked_at: datetime
+
+
+def _count(job: _CountJob) -> tuple[Path, pl.Series, pl.DataFrame]:
+    """First pass, one batch: count its terms into a spill file; its papers and the
+    document frequencies it adds."""
+    terms = paper_terms(job.papers, job.stopwords)
+    terms.write_ipc(job.terms_path)
+    return job.terms_path, terms["paper_id"], _stem_keys(terms).value_counts(name="df")
+
+
+def _rank(job: _RankJob) -> pl.DataFrame:
+    """Second pass, one batch: rank its papers, as rows of ``COLUMNS``."""
+    terms = pl.read_ipc(job.terms_path)
+    ranked = rank_phrases(terms, _frequencies(job.frequencies_path), job.n_papers, job.candidates)
+    rows = _rows(terms, ranked, job.n_papers, job.ranked_at)
+    job.terms_path.unlink()
+    return rows
+
+
+@lru_cache(maxsize=1)
+def _frequencies(path: Path) -> pl.DataFrame:
+    """The document frequencies of a build, read once per process."""
+    return pl.read_ipc(path)
 
 
 def _stem_keys(terms: pl.DataFrame) -> pl.Series:

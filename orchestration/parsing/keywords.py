@@ -1,4 +1,5 @@
-"""Title names, as polars expressions (acronym definitions are in ``acronyms.py``).
+"""Title names, as polars expressions, and a paper's keyword candidates: its acronym
+definitions (``acronyms.py``) and its title name.
 
 A title name is what a title calls the paper before its colon (``SPaR: Self-Play ...``),
 when that reads like a name (one token, or a hyphenated one, with a capital or digit after
@@ -8,6 +9,8 @@ its first letter) and is not a generic lead-in (``Survey:``, ``Position:``).
 from __future__ import annotations
 
 import polars as pl
+
+from orchestration.parsing.acronyms import acronym_definitions
 
 #: Title lead-ins that are not names of the paper.
 GENERIC_LEAD_INS = frozenset(
@@ -34,3 +37,16 @@ def title_names(frame: pl.DataFrame, title: str = "title") -> pl.DataFrame:
             & (pl.col("keyword").str.len_chars() <= 30)
         )
     )
+
+
+def keyword_candidates(papers: pl.DataFrame) -> pl.DataFrame:
+    """The acronyms and title names of ``papers`` (``paper_id``, ``title``, ``abstract``):
+    ``paper_id``, ``keyword``, ``kind`` (``acronym`` or ``title_name``) and ``expansion``
+    (the long form of an acronym)."""
+    text = papers.select("paper_id", (pl.col("title") + " . " + pl.col("abstract")).alias("text"))
+    acronyms = acronym_definitions(text, text="text").with_columns(kind=pl.lit("acronym"))
+    names = title_names(papers.select("paper_id", "title")).with_columns(
+        kind=pl.lit("title_name"), expansion=pl.lit(None, dtype=pl.String)
+    )
+    columns = ["paper_id", "keyword", "kind", "expansion"]
+    return pl.concat([acronyms.select(columns), names.select(columns)])

@@ -287,7 +287,8 @@ def test_ranking_a_few_papers_with_the_others_counts_equals_ranking_them_all(tmp
         return pl.concat(list(rows))
 
     empty = pl.DataFrame(schema={"stem_key": pl.UInt64, "df": pl.Int64})
-    everything = rank([corpus[:2], corpus[2:]], empty)
+    # four batches: both passes run on worker processes (two per worker, see workers.py)
+    everything = rank([corpus[i : i + 1] for i in range(4)], empty)
     assert everything["paper_id"].to_list() == ["p0", "p1", "p2", "p3"]
     others = everything.filter(pl.col("paper_id") != "p2")
     untouched = (
