@@ -42,3 +42,14 @@
         )
     )
 {% endmacro %}
+
+{#- pre_hook of int_papers: drop the papers that no loaded dump holds any more -#}
+{% macro delete_papers_without_records() %}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as built
+        where not exists (
+            select 1 from {{ ref('stg_records') }} as records
+            where records.paper_id = built.paper_id
+        )
+    {%- endif -%}
+{% endmacro %}

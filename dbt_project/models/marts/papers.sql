@@ -1,10 +1,39 @@
 -- One row per paper, deduplicated across dumps.
-with links as (
+-- Incremental: rebuilds the papers whose text changed (int_paper_changes; their links
+-- come from the text) and those a new dump lists again (their dump range and counts
+-- differ from int_papers); the pre-hook drops the changed and removed ones first.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='paper_id',
+    on_schema_change='fail',
+    pre_hook="{{ delete_papers(changed_papers()) }}",
+) }}
+with papers as (
+    select * from {{ ref('int_papers') }} as papers
+    {% if is_incremental() %}
+        where
+            paper_id in (select paper_id from {{ ref('int_paper_changes') }})
+            or not exists (
+                select 1 from {{ this }} as built
+                where
+                    built.paper_id = papers.paper_id
+                    and built.first_seen_dump = papers.first_seen_dump
+                    and built.last_seen_dump = papers.last_seen_dump
+                    and built.n_dumps = papers.n_dumps
+                    and built.n_records = papers.n_records
+                    and built.listing_date is not distinct from papers.listing_date
+            )
+    {% endif %}
+),
+
+links as (
     select
         paper_id,
         count(*) as n_links,
         bool_or(is_code) as has_code
     from {{ ref('int_paper_links') }}
+    where paper_id in (select paper_id from papers)
     group by paper_id
 )
 
@@ -19,5 +48,5 @@ select
     coalesce(links.n_links, 0)::integer as n_links,
     coalesce(links.has_code, false) as has_code,
     papers.n_records::integer as n_records
-from {{ ref('int_papers') }} as papers
+from papers
 left join links on papers.paper_id = links.paper_id
