@@ -25,7 +25,8 @@ def served_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     progress.report(context, f"publish: building {settings.served_db}")
     result = publish(settings.build_db, settings.served_db, run_id=context.run.run_id)
     if result.republished:
-        progress.report(context, f"publish: {result.path} ({result.bytes} bytes)")
+        how = "patched the previous file" if result.patched else "written whole"
+        progress.report(context, f"publish: {result.path} ({result.bytes} bytes, {how})")
     else:
         progress.report(context, f"publish: {result.path} already holds this content; kept")
     return dg.MaterializeResult(
@@ -33,6 +34,7 @@ def served_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "path": dg.MetadataValue.path(str(result.path)),
             "bytes": result.bytes,
             "republished": result.republished,
+            "patched": result.patched,
             "fingerprint": result.fingerprint,
             "row_counts": dg.MetadataValue.json(result.row_counts),
             "dagster/row_count": result.row_counts["papers"],

@@ -3,6 +3,7 @@
 import duckdb
 import pytest
 
+from orchestration.warehouse import publish as publish_module
 from orchestration.warehouse.publish import MART_TABLES, PublishRefused, publish, wal_path
 
 
@@ -91,3 +92,101 @@ def test_a_gate_failure_since_the_last_publish_forces_a_republish(tmp_path):
     reader = duckdb.connect(str(served), read_only=True)
     assert reader.execute("select count(*) from ops.gate_results").fetchone() == (1,)
     reader.close()
+
+
+def make_marts(path, papers: dict[str, str]) -> None:
+    """A build database whose marts are keyed as the real ones: ``papers`` maps paper ids
+    to titles, and each paper has one link and one keyword."""
+    path.unlink(missing_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts; create schema ops")
+    con.execute("create table ops.dump_files (id integer); create table ops.rejects (id integer)")
+    con.execute("create table ops.gate_results (success boolean)")
+    rows = list(papers.items())
+    con.execute("create table marts.papers (paper_id varchar, title varchar)")
+    con.executemany("insert into marts.papers values (?, ?)", rows)
+    con.execute(
+        "create table marts.paper_links as select paper_id, 'https://x/' || title as url"
+        " from marts.papers"
+    )
+    con.execute("create table marts.links as select url, 1 as n_papers from marts.paper_links")
+    con.execute(
+        "create table marts.paper_keywords as"
+        " select paper_id, title as keyword, 'phrase' as kind from marts.papers"
+    )
+    con.execute(
+        "create table marts.keywords as select keyword, kind, count(*) as n_papers"
+        " from marts.paper_keywords group by all"
+    )
+    con.close()
+
+
+def served_rows(served) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(served), read_only=True)
+    try:
+        return {t: sorted(con.execute(f"select * from main.{t}").fetchall()) for t in MART_TABLES}
+    finally:
+        con.close()
+
+
+def built_rows(build) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(build), read_only=True)
+    try:
+        return {t: sorted(con.execute(f"select * from marts.{t}").fetchall()) for t in MART_TABLES}
+    finally:
+        con.close()
+
+
+PAPERS = {f"p{i:03d}": f"title {i}" for i in range(100)}
+
+
+def test_a_small_change_patches_a_copy_of_the_served_file(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    assert not publish(build, served).patched  # nothing to patch yet
+    reader = duckdb.connect(str(served), read_only=True)
+
+    changed = dict(PAPERS) | {"p001": "a new title", "p100": "a new paper"}
+    del changed["p002"]
+    make_marts(build, changed)
+    result = publish(build, served)
+
+    assert result.republished and result.patched
+    assert reader.execute("select title from papers where paper_id = 'p001'").fetchall() == [
+        ("title 1",)
+    ]
+    reader.close()  # this process would otherwise reopen the reader's (old) file
+    assert served_rows(served) == built_rows(build)
+    assert not wal_path(served).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+
+
+def test_a_large_change_writes_the_file_whole(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    make_marts(build, {key: f"{title}, revised" for key, title in PAPERS.items()})
+
+    result = publish(build, served)
+
+    assert result.republished and not result.patched
+    assert served_rows(served) == built_rows(build)
+
+
+def test_a_patch_that_does_not_give_the_builds_content_is_never_published(tmp_path, monkeypatch):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+    patch = publish_module._patch
+    # a patch that forgets the keywords: the copy's fingerprint is not the build's
+    monkeypatch.setattr(
+        publish_module,
+        "_patch",
+        lambda con, table, keys: table == "keywords" or patch(con, table, keys),
+    )
+
+    result = publish(build, served)
+
+    assert result.republished and not result.patched
+    assert served_rows(served) == built_rows(build)
