@@ -9,9 +9,9 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-#: Papers a Python model holds at once: a million abstracts are 1.3 GB of text, so a full
-#: build streams them in batches instead of reading them whole.
-BATCH_PAPERS = 100_000
+#: Papers a Python model hands to a worker at once: a million abstracts are 1.3 GB of
+#: text, so a full build streams them in batches; two batches per worker are in flight.
+BATCH_PAPERS = 25_000
 
 
 def papers_to_build(

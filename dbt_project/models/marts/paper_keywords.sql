@@ -19,27 +19,27 @@ with candidates as (
         expansion,
         1.0::double as score
     from {{ ref('int_keyword_candidates') }}
-    union all
+    {% if is_incremental() %}
+        where paper_id in {{ keyword_papers_to_build() }}
+    {% endif %}
+    -- an acronym defined twice keeps its alphabetically first long form
+    qualify row_number() over (partition by paper_id, kind, keyword order by expansion) = 1
+),
+
+-- keyphrases come ranked already, one row per phrase (int_phrase_ranking)
+phrases as (
     select
         paper_id,
         keyword,
         surface,
         'phrase' as kind,
-        null as expansion,
-        score
+        null::varchar as expansion,
+        score,
+        rank::integer as rank
     from {{ ref('int_paper_phrases') }}
-),
-
-deduplicated as (
-    select *
-    from candidates
     {% if is_incremental() %}
         where paper_id in {{ keyword_papers_to_build() }}
     {% endif %}
-    qualify
-        row_number() over (
-            partition by paper_id, kind, keyword order by score desc, expansion
-        ) = 1
 )
 
 select
@@ -49,5 +49,7 @@ select
     kind,
     expansion,
     score,
-    row_number() over (partition by paper_id, kind order by score desc, keyword)::integer as rank
-from deduplicated
+    row_number() over (partition by paper_id, kind order by keyword)::integer as rank
+from candidates
+union all
+select * from phrases
