@@ -10,7 +10,7 @@ from orchestration.resources import LOCK_KEY
 from orchestration.settings import Settings
 from orchestration.warehouse.build_db import connect, ensure_schema
 from orchestration.warehouse.landing import scan_landing
-from orchestration.warehouse.loader import BATCH_FILES, STATUS_LOADED, LoadOutcome, load_batch
+from orchestration.warehouse.loader import STATUS_LOADED, LoadOutcome, load
 
 DUMP_PARTITIONS = dg.DynamicPartitionsDefinition(name="dump_versions")
 WRITER_POOL = "duckdb_writer"
@@ -60,9 +60,11 @@ def ingest_dumps(context: dg.AssetExecutionContext):
     con = connect(settings.build_db)
     try:
         ensure_schema(con)
+        # raw text stays uncompressed in the private build database: compressing it took
+        # 20 of the 52 s of loading a million papers (the served file stays compressed)
+        con.execute("pragma force_compression = 'uncompressed'")
         outcomes = []
-        for start in range(0, len(landed), BATCH_FILES):
-            batch = load_batch(con, landed[start : start + BATCH_FILES])
+        for batch in load(con, landed):
             outcomes += batch
             _report_batch(context, batch, done=len(outcomes), total=len(landed))
         totals = con.execute(

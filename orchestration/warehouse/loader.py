@@ -20,8 +20,10 @@ Values reach SQL only as parameters or Arrow tables, never spliced into the text
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
 import duckdb
@@ -30,6 +32,7 @@ import polars as pl
 from orchestration.faults import pause_point
 from orchestration.parsing.dump_parser import DumpFormatError, ParsedDump, parse_dump
 from orchestration.warehouse.landing import LandedFile
+from orchestration.workers import map_batches
 
 STATUS_LOADED = "loaded"
 STATUS_EMPTY = "empty"
@@ -52,12 +55,27 @@ class LoadOutcome:
     skipped: bool = False
 
 
-def _status_of(con: duckdb.DuckDBPyConnection, file: LandedFile) -> str | None:
-    row = con.execute(
-        "select status from ops.dump_files where file_name = ? and sha256 = ?",
-        [file.name, file.sha256],
-    ).fetchone()
-    return row[0] if row else None
+@dataclass(frozen=True)
+class _Recorded:
+    """What ``ops.dump_files`` says of the landed files before a load: the status of each
+    (name, hash), and the names each hash is loaded under."""
+
+    statuses: dict[tuple[str, str], str]
+    loaded_names: dict[str, list[str]]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> _Recorded:
+        rows = con.execute(
+            "select file_name, sha256, status from ops.dump_files order by file_name"
+        ).fetchall()
+        loaded: dict[str, list[str]] = {}
+        for name, sha256, status in rows:  # per recorded file, not per record
+            if status == STATUS_LOADED:
+                loaded.setdefault(sha256, []).append(name)
+        return cls({(name, sha256): status for name, sha256, status in rows}, loaded)
+
+    def loaded_under_other_name(self, file: LandedFile) -> str | None:
+        return next((n for n in self.loaded_names.get(file.sha256, []) if n != file.name), None)
 
 
 def pending_files(build_db: Path, files: list[LandedFile]) -> list[LandedFile]:
@@ -83,15 +101,6 @@ def pending_files(build_db: Path, files: list[LandedFile]) -> list[LandedFile]:
     finally:
         con.close()
     return [f for f in files if (f.name, f.sha256) not in done]
-
-
-def _loaded_under_other_name(con: duckdb.DuckDBPyConnection, file: LandedFile) -> str | None:
-    row = con.execute(
-        "select file_name from ops.dump_files"
-        " where sha256 = ? and status = ? and file_name <> ? order by file_name limit 1",
-        [file.sha256, STATUS_LOADED, file.name],
-    ).fetchone()
-    return row[0] if row else None
 
 
 #: Dumps per write transaction: a commit costs about as much as loading a whole dump, so
@@ -140,14 +149,8 @@ class _Plan:
                            self.reason)  # fmt: skip
 
 
-def _plan(con: duckdb.DuckDBPyConnection, file: LandedFile, loaded: dict[str, str]) -> _Plan:
-    """Decide what to do with one file; ``loaded`` maps hash -> name for the dumps loaded
-    earlier in the same batch (not yet visible in ``ops.dump_files``)."""
-    original = _loaded_under_other_name(con, file) or loaded.get(file.sha256)
-    if original is not None and original != file.name:
-        return _Plan(
-            file, STATUS_DUPLICATE, reason=f"same bytes as {original}", duplicate_of=original
-        )
+def _parse_file(file: LandedFile) -> _Plan:
+    """Read and parse one landed file (no database: it runs on a worker process)."""
     try:
         data = file.path.read_bytes()
     except FileNotFoundError:
@@ -160,6 +163,14 @@ def _plan(con: duckdb.DuckDBPyConnection, file: LandedFile, loaded: dict[str, st
         return _Plan(file, STATUS_REJECTED, reason=f"{error.reason}: {error}")
     status, reason = _parsed_status(parsed)
     return _Plan(file, status, parsed=parsed, reason=reason)
+
+
+def _parse_files(files: list[LandedFile]) -> list[_Plan]:
+    return [_parse_file(file) for file in files]
+
+
+def _duplicate(file: LandedFile, original: str) -> _Plan:
+    return _Plan(file, STATUS_DUPLICATE, reason=f"same bytes as {original}", duplicate_of=original)
 
 
 def _unreadable(file: LandedFile, reason: str) -> _Plan:
@@ -219,32 +230,63 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         con.unregister("incoming")
 
 
-def load_batch(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> list[LoadOutcome]:
-    """Bring landed files into the build database (see the module rules): every file is
-    decided and parsed first, then all of their writes land in one transaction."""
-    outcomes: dict[LandedFile, LoadOutcome] = {}
-    plans: list[_Plan] = []
-    loaded: dict[str, str] = {}
-    for file in files:  # per file, not per record: the parsing itself is vectorised
-        status = _status_of(con, file)
+#: Files a worker reads and parses per task.
+PARSE_FILES = 20
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    files: list[LandedFile],
+    *,
+    batch_files: int = BATCH_FILES,
+    workers: int | None = None,
+) -> Iterator[list[LoadOutcome]]:
+    """Bring landed files into the build database (see the module rules), yielding each
+    write batch's outcomes, in file order. Files with a final status are skipped and
+    files loaded under another name are duplicates, both from one read of the manifest;
+    the others are read and parsed on worker processes (``orchestration/workers.py``)
+    while earlier batches are written, one transaction per ``batch_files`` files."""
+    recorded = _Recorded.read(con)
+
+    def decided(file: LandedFile) -> LoadOutcome | _Plan | None:
+        status = recorded.statuses.get((file.name, file.sha256))
         if status in FINAL_STATUSES:
-            outcomes[file] = LoadOutcome(file.name, file.sha256, status, skipped=True)
-            continue
-        plan = _plan(con, file, loaded)
-        if plan.status == STATUS_LOADED:
-            loaded.setdefault(file.sha256, file.name)
-        plans.append(plan)
-    if plans:
-        con.execute("begin transaction")
-        try:
-            _write(con, plans)
-            pause_point("ingest")
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        outcomes.update((plan.file, plan.outcome()) for plan in plans)
-    return [outcomes[file] for file in files]
+            return LoadOutcome(file.name, file.sha256, status, skipped=True)
+        original = recorded.loaded_under_other_name(file)
+        return _duplicate(file, original) if original else None
+
+    decisions = [(file, decided(file)) for file in files]
+    to_parse = [file for file, decision in decisions if decision is None]
+    chunks = (to_parse[i : i + PARSE_FILES] for i in range(0, len(to_parse), PARSE_FILES))
+    parsed = chain.from_iterable(map_batches(_parse_files, chunks, workers=workers))
+    loaded_now: dict[str, str] = {}  # hash -> name, for the files loaded by this call
+    for start in range(0, len(decisions), batch_files):
+        outcomes: list[LoadOutcome | _Plan] = []
+        for file, decision in decisions[start : start + batch_files]:
+            plan = next(parsed) if decision is None else decision
+            if isinstance(plan, _Plan) and plan.status == STATUS_LOADED:
+                original = loaded_now.setdefault(file.sha256, file.name)
+                if original != file.name:
+                    plan = _duplicate(file, original)
+            outcomes.append(plan)
+        plans = [plan for plan in outcomes if isinstance(plan, _Plan)]
+        if plans:
+            con.execute("begin transaction")
+            try:
+                _write(con, plans)
+                pause_point("ingest")
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+        yield [o.outcome() if isinstance(o, _Plan) else o for o in outcomes]
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> list[LoadOutcome]:
+    """``load`` of ``files`` in one transaction, parsed in this process."""
+    return [
+        o for batch in load(con, files, batch_files=max(len(files), 1), workers=1) for o in batch
+    ]
 
 
 def load_file(con: duckdb.DuckDBPyConnection, file: LandedFile) -> LoadOutcome:
@@ -256,8 +298,10 @@ def _parsed_status(parsed: ParsedDump) -> tuple[str, str | None]:
     if parsed.records.height:
         return STATUS_LOADED, None
     if parsed.rejected_lines:
-        return STATUS_EMPTY, f"no title/abstract pair; all {parsed.rejected_lines} content lines rejected"
+        return (
+            STATUS_EMPTY,
+            f"no title/abstract pair; all {parsed.rejected_lines} content lines rejected",
+        )
     if parsed.chrome_lines:
         return STATUS_EMPTY, "no title/abstract pair: page chrome only"
     return STATUS_EMPTY, "no title/abstract pair: the file is empty"
-

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from orchestration.parsing.dump_parser import MAX_LINE_CHARS, REJECT_RAW_MAX_CHARS
+from orchestration.warehouse import loader
 from orchestration.warehouse.build_db import connect, ensure_schema
 from orchestration.warehouse.landing import scan_landing
 from orchestration.warehouse.loader import load_batch, load_file
@@ -178,6 +179,36 @@ def test_one_batch_writes_what_file_by_file_loading_writes(tmp_path):
     assert contents(batched) == contents(one_by_one)
     assert batched.execute("select count(*) from raw.records").fetchone() == (2,)
     assert [o.skipped for o in load_batch(batched, files)] == [True] * len(files)
+
+
+def test_files_parsed_on_worker_processes_load_as_in_one_process(tmp_path, monkeypatch):
+    """The load of a refresh parses on worker processes while it writes earlier batches;
+    it writes exactly what parsing in this process and one transaction write."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for i in range(7):
+        (landing / f"dump_{i}.txt").write_bytes(f"Title {i}\n\n{ABSTRACT}\n".encode())
+    (landing / "dump_7_again.txt").write_bytes((landing / "dump_3.txt").read_bytes())
+    for name in ("empty.txt", "binary.bin", "dangling.txt"):
+        (landing / name).write_bytes(BAD_FILES[name][0])
+    files = scan_landing(landing)
+    monkeypatch.setattr(loader, "PARSE_FILES", 2)  # 6 chunks: enough for 2 workers
+
+    on_workers = connect(tmp_path / "workers.duckdb")
+    ensure_schema(on_workers)
+    batches = list(loader.load(on_workers, files, batch_files=4, workers=2))
+    in_process = connect(tmp_path / "in_process.duckdb")
+    ensure_schema(in_process)
+    load_batch(in_process, files)
+
+    assert [len(batch) for batch in batches] == [4, 4, 3]
+    statuses = {o.file_name: o.status for batch in batches for o in batch}
+    assert statuses["dump_7_again.txt"] == "duplicate"
+    assert statuses["binary.bin"] == "rejected" and statuses["empty.txt"] == "empty"
+    for table in ("ops.dump_files", "raw.records", "ops.rejects"):
+        columns = "* exclude (loaded_at)" if table == "ops.dump_files" else "*"
+        query = f"select {columns} from {table} order by all"
+        assert on_workers.execute(query).fetchall() == in_process.execute(query).fetchall()
 
 
 def test_corrected_dump_supersedes_the_old_version(tmp_path):
