@@ -55,32 +55,42 @@ def ranking_rows(
     with tempfile.TemporaryDirectory(prefix="keyphrases-", dir=spill_dir) as spill:
         spill = Path(spill)
         count_jobs = (
-            _CountJob(spill / f"terms-{number:05d}.arrow", papers, stopwords)
-            for number, papers in enumerate(batches)
+            _CountJob(spill, number, papers, stopwords) for number, papers in enumerate(batches)
         )
         counted, counts = [], [untouched.select("stem_key", "df")]
-        for path, paper_ids, batch_counts in map_batches(_count, count_jobs):
-            counted.append((path, paper_ids))
+        for spilled, batch_counts in map_batches(_count, count_jobs):
+            counted.append(spilled)
             counts = _add(counts, batch_counts)
         frequencies = spill / "document_frequency.arrow"
         _merged(counts).write_ipc(frequencies)
         rank_jobs = (
             _RankJob(
-                path,
+                spilled.terms,
                 frequencies,
                 n_papers,
-                candidates.join(paper_ids.to_frame(), on="paper_id", how="semi"),
-                ranked_at,
+                candidates.join(spilled.paper_ids.to_frame(), on="paper_id", how="semi"),
             )
-            for path, paper_ids in counted
+            for spilled in counted
         )
-        yield from map_batches(_rank, rank_jobs)
+        for spilled, phrases in zip(counted, map_batches(_rank, rank_jobs), strict=True):
+            yield _rows(pl.read_ipc(spilled.keys), phrases, n_papers, ranked_at)
+            spilled.keys.unlink()
 
 
 class _CountJob(NamedTuple):
-    terms_path: Path
+    spill: Path
+    number: int
     papers: pl.DataFrame
     stopwords: pl.Series
+
+
+class _Spilled(NamedTuple):
+    """A counted batch: its papers, their terms (for ranking) and their term keys (the
+    rows' ``stem_keys``), in spill files."""
+
+    paper_ids: pl.Series
+    terms: Path
+    keys: Path
 
 
 class _RankJob(NamedTuple):
@@ -88,24 +98,30 @@ class _RankJob(NamedTuple):
     frequencies_path: Path
     n_papers: int
     candidates: pl.DataFrame
-    ranked_at: datetime
 
 
-def _count(job: _CountJob) -> tuple[Path, pl.Series, pl.DataFrame]:
-    """First pass, one batch: count its terms into a spill file; its papers and the
-    document frequencies it adds."""
+def _count(job: _CountJob) -> tuple[_Spilled, pl.DataFrame]:
+    """First pass, one batch: count its terms into spill files; the document frequencies
+    it adds."""
     terms = paper_terms(job.papers, job.stopwords)
-    terms.write_ipc(job.terms_path)
-    return job.terms_path, terms["paper_id"], _stem_keys(terms).value_counts(name="df")
+    spilled = _Spilled(
+        terms["paper_id"],
+        job.spill / f"terms-{job.number:05d}.arrow",
+        job.spill / f"keys-{job.number:05d}.arrow",
+    )
+    terms.write_ipc(spilled.terms)
+    terms.select(
+        "paper_id", stem_keys=pl.col("stems").list.eval(pl.element().struct.field("stem_key"))
+    ).write_ipc(spilled.keys)
+    return spilled, _stem_keys(terms).value_counts(name="df")
 
 
 def _rank(job: _RankJob) -> pl.DataFrame:
-    """Second pass, one batch: rank its papers, as rows of ``COLUMNS``."""
+    """Second pass, one batch: its papers' top phrases, one row per paper that has any."""
     terms = pl.read_ipc(job.terms_path)
     ranked = rank_phrases(terms, _frequencies(job.frequencies_path), job.n_papers, job.candidates)
-    rows = _rows(terms, ranked, job.n_papers, job.ranked_at)
     job.terms_path.unlink()
-    return rows
+    return ranked.group_by("paper_id", maintain_order=True).agg(phrases=pl.struct(*PHRASE))
 
 
 @lru_cache(maxsize=1)
@@ -143,15 +159,12 @@ def _merged(counts: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 def _rows(
-    terms: pl.DataFrame, ranked: pl.DataFrame, n_papers: int, ranked_at: datetime
+    keys: pl.DataFrame, phrases: pl.DataFrame, n_papers: int, ranked_at: datetime
 ) -> pl.DataFrame:
-    phrases = ranked.group_by("paper_id", maintain_order=True).agg(phrases=pl.struct(*PHRASE))
+    """A batch's rows: every paper's term keys, its phrases (none for some), the corpus
+    size and the time of the ranking."""
     return (
-        terms.select(
-            "paper_id",
-            stem_keys=pl.col("stems").list.eval(pl.element().struct.field("stem_key")),
-        )
-        .join(phrases, on="paper_id", how="left", maintain_order="left")
+        keys.join(phrases, on="paper_id", how="left", maintain_order="left")
         .with_columns(
             pl.col("phrases").fill_null(pl.lit([], dtype=COLUMNS["phrases"])),
             corpus_papers=pl.lit(n_papers),

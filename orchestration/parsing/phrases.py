@@ -334,39 +334,45 @@ def rank_phrases(
     ``MAX_DOCUMENT_SHARE`` of the corpus or more, terms seen once in the whole corpus
     (tf = df = 1), and the paper's own acronyms and title name. Ties go to the
     alphabetically first keyword; the score is rounded to 6 decimals after ranking."""
-    rankable = terms.select("paper_id", "terms").explode("terms").unnest("terms")
-    rankable = rankable.drop_nulls("stem_key")
-    rankable = rankable.with_columns(
-        df=_lookup(document_frequency, rankable["stem_key"]),
-        surface=pl.coalesce("surface", "keyword"),
+    papers = terms.select("paper_id").with_row_index("paper")  # joins and sorts on integers
+    rankable = (
+        terms.select(paper=pl.int_range(pl.len(), dtype=pl.UInt32), terms="terms")
+        .explode("terms")
+        .unnest("terms")
+        .drop_nulls("stem_key")
     )
-    own = candidates.select("paper_id", keyword=light_stem(pl.col("keyword").str.to_lowercase()))
     tf, df = pl.col("tf"), pl.col("df")
+    rankable = rankable.with_columns(df=_lookup(document_frequency, rankable["stem_key"])).filter(
+        (df < max(2, MAX_DOCUMENT_SHARE * n_papers)) & ((tf > 1) | (df > 1))
+    )
+    own = candidates.join(papers, on="paper_id").select(
+        "paper", keyword=light_stem(pl.col("keyword").str.to_lowercase())
+    )
+    uses = _acronym_uses(terms, candidates).join(papers, on="paper_id").drop("paper_id")
     words = 1 + pl.col("keyword").str.count_matches(" ", literal=True)
     scored = (
-        rankable.join(_acronym_uses(terms, candidates), on=["paper_id", "keyword"], how="left")
-        .join(own.unique(), on=["paper_id", "keyword"], how="anti")
-        .filter((df < max(2, MAX_DOCUMENT_SHARE * n_papers)) & ((tf > 1) | (df > 1)))
+        rankable.join(uses, on=["paper", "keyword"], how="left")
+        .join(own.unique(), on=["paper", "keyword"], how="anti")
         .with_columns(
+            surface=pl.coalesce("surface", "keyword"),
             score=(tf + pl.col("acronym_tf").fill_null(0))
             * (1 + n_papers / df).log()
             * (1 + 0.5 * (words - 1))
-            * pl.when(pl.col("in_title")).then(2).otherwise(1)
+            * pl.when(pl.col("in_title")).then(2).otherwise(1),
         )
     )
-    return (
-        scored.sort(["paper_id", "score", "keyword"], descending=[False, True, False])
-        .with_columns(rank=pl.int_range(1, pl.len() + 1).over("paper_id"))
+    ranked = (
+        scored.sort(["paper", "score", "keyword"], descending=[False, True, False])
+        .with_columns(rank=pl.int_range(1, pl.len() + 1).over("paper"))
         .filter(pl.col("rank") <= TOP_PHRASES)
-        .select(
-            "paper_id",
-            "keyword",
-            "surface",
-            pl.col("score").round(6, mode="half_away_from_zero"),
-            "rank",
-        )
-        .cast({"paper_id": pl.String, **PHRASE})
     )
+    return ranked.select(
+        papers["paper_id"].gather(ranked["paper"]).alias("paper_id"),
+        "keyword",
+        "surface",
+        pl.col("score").round(6, mode="half_away_from_zero"),
+        "rank",
+    ).cast({"paper_id": pl.String, **PHRASE})
 
 
 def _lookup(document_frequency: pl.DataFrame, keys: pl.Series) -> pl.Series:
