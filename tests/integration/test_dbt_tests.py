@@ -1,0 +1,40 @@
+"""The project's own generic dbt test, run by dbt on a copy of a real build database."""
+
+import os
+import shutil
+import subprocess
+
+import duckdb
+
+from orchestration.dbt_project import dbt_executable
+from orchestration.settings import BUILD_DB_ENV, DBT_PROJECT_DIR
+
+KEYWORD_KEY_TEST = "unique_combination_paper_keywords_paper_id__kind__keyword"
+
+
+def _dbt_test(build_db, target) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [dbt_executable(), "test", "--select", KEYWORD_KEY_TEST, "--target-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        env=os.environ | {BUILD_DB_ENV: str(build_db)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_unique_combination_fails_on_a_repeated_key_and_only_then(sample_refresh, tmp_path):
+    build_db = tmp_path / "build.duckdb"
+    shutil.copy(sample_refresh.settings.build_db, build_db)
+
+    clean = _dbt_test(build_db, tmp_path / "target")
+    assert clean.returncode == 0, clean.stdout
+    assert "PASS=1" in clean.stdout
+
+    con = duckdb.connect(str(build_db))
+    con.execute("insert into marts.paper_keywords select * from marts.paper_keywords limit 1")
+    con.close()
+    repeated = _dbt_test(build_db, tmp_path / "target")
+    assert repeated.returncode == 1, repeated.stdout
+    assert f"FAIL 1 {KEYWORD_KEY_TEST}" in repeated.stdout, repeated.stdout
+    assert "Got 1 result" in repeated.stdout
