@@ -24,9 +24,9 @@ DEBUG_ENV = "PAPERHOUSE_DEBUG"
 
 
 class _ProgressFormatter(logging.Formatter):
-    def __init__(self) -> None:
+    def __init__(self, started: float) -> None:
         super().__init__()
-        self.started = time.monotonic()
+        self.started = started
 
     def format(self, record: logging.LogRecord) -> str:
         return f"[{time.monotonic() - self.started:6.1f}s] {record.getMessage()}"
@@ -37,9 +37,10 @@ def _quiet_libraries() -> None:
     logging.getLogger("dagster").setLevel(logging.WARNING)
 
 
-def _show_progress() -> None:
+def _show_progress(started: float) -> None:
+    """Progress lines on stdout, timed from ``started``."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(_ProgressFormatter())
+    handler.setFormatter(_ProgressFormatter(started))
     progress = logging.getLogger("paperhouse.progress")
     progress.addHandler(handler)
     progress.setLevel(logging.INFO)
@@ -47,6 +48,7 @@ def _show_progress() -> None:
 
 
 def refresh(args: argparse.Namespace) -> int:
+    started = time.monotonic()  # before the imports: they take seconds
     from orchestration.dbt_project import prepare_manifest
     from orchestration.refresh import (
         open_instance,
@@ -62,8 +64,7 @@ def refresh(args: argparse.Namespace) -> int:
         print(f"(set {LANDING_ENV}, or create the folder and drop dumps in it)", file=sys.stderr)
         return EXIT_USAGE
     _quiet_libraries()
-    _show_progress()
-    started = time.monotonic()
+    _show_progress(started)
     print(f"paperhouse refresh: landing {settings.landing_dir}, warehouse {settings.warehouse_dir}")
     try:
         with refresh_lock(settings):
