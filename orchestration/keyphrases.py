@@ -110,10 +110,11 @@ def _count(job: _CountJob) -> tuple[_Spilled, pl.DataFrame]:
         job.spill / f"keys-{job.number:05d}.arrow",
     )
     terms.write_ipc(spilled.terms)
-    terms.select(
+    keys = terms.select(
         "paper_id", stem_keys=pl.col("stems").list.eval(pl.element().struct.field("stem_key"))
-    ).write_ipc(spilled.keys)
-    return spilled, _stem_keys(terms).value_counts(name="df")
+    )
+    keys.write_ipc(spilled.keys)
+    return spilled, _document_frequencies(keys)
 
 
 def _rank(job: _RankJob) -> pl.DataFrame:
@@ -130,15 +131,9 @@ def _frequencies(path: Path) -> pl.DataFrame:
     return pl.read_ipc(path)
 
 
-def _stem_keys(terms: pl.DataFrame) -> pl.Series:
-    """Every (paper, term) of the frame as the term's key: one count each."""
-    return (
-        terms.select(
-            pl.col("stems").list.eval(pl.element().struct.field("stem_key")).explode().drop_nulls()
-        )
-        .to_series()
-        .alias("stem_key")
-    )
+def _document_frequencies(keys: pl.DataFrame) -> pl.DataFrame:
+    """Papers per term key (``stem_key``, ``df``): a paper lists each of its terms once."""
+    return keys["stem_keys"].explode().drop_nulls().alias("stem_key").value_counts(name="df")
 
 
 def _add(counts: list[pl.DataFrame], more: pl.DataFrame) -> list[pl.DataFrame]:
