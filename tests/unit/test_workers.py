@@ -15,6 +15,15 @@ def where(batch: int) -> tuple[int, int, int]:
     return batch, os.getpid(), pl.thread_pool_size()
 
 
+def allocator_setting(batch: int) -> str | None:
+    return os.environ.get(ALLOCATOR)
+
+
+#: polars' jemalloc reads its settings from here (polars' own defaults: memory freed is
+#: handed back to the kernel within a second).
+ALLOCATOR = "_RJEM_MALLOC_CONF"
+
+
 def fail_on_three(batch: int) -> int:
     if batch == 3:
         raise ValueError("batch 3 is bad")
@@ -31,10 +40,17 @@ def test_many_batches_run_in_order_on_single_threaded_workers():
 
 def test_the_calling_process_is_left_as_it_was():
     main_file = sys.modules["__main__"].__dict__.get("__file__")
-    threads = os.environ.get("POLARS_MAX_THREADS")
+    before = {name: os.environ.get(name) for name in ("POLARS_MAX_THREADS", ALLOCATOR)}
     list(map_batches(where, range(6), workers=2))
     assert sys.modules["__main__"].__dict__.get("__file__") == main_file
-    assert os.environ.get("POLARS_MAX_THREADS") == threads
+    assert {name: os.environ.get(name) for name in before} == before
+
+
+def test_workers_keep_the_memory_polars_frees():
+    # polars puts its own defaults first when it loads; jemalloc applies the last value
+    settings = set(map_batches(allocator_setting, range(4), workers=2))
+    assert len(settings) == 1
+    assert settings.pop().endswith(",dirty_decay_ms:-1,muzzy_decay_ms:-1")
 
 
 @pytest.mark.parametrize(("batches", "workers"), [(3, 2), (9, 1), (1, 4)])
