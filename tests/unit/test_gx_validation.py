@@ -4,6 +4,7 @@ import duckdb
 import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
+from great_expectations.execution_engine import pandas_execution_engine
 
 from orchestration.checks.gates import GATES, GATES_BY_NAME, run_gate
 from orchestration.checks.gx_validation import (
@@ -25,6 +26,14 @@ def test_passing_suite_passes():
     outcome = validate_frame(FRAME, suite(gxe.ExpectColumnValuesToBeUnique(column="id")))
     assert outcome.success
     assert outcome.rows == 3
+
+
+def test_validation_does_not_fingerprint_the_rows(monkeypatch):
+    hashed = []
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", hashed.append)
+    outcome = validate_frame(FRAME, suite(gxe.ExpectColumnValuesToBeUnique(column="id")))
+    assert outcome.success
+    assert hashed == []
 
 
 def test_failing_expectation_fails_with_examples():
