@@ -86,7 +86,8 @@ class _CountJob(NamedTuple):
 
 class _Spilled(NamedTuple):
     """A counted batch: its papers, their terms (for ranking) and their term keys (the
-    rows' ``stem_keys``), in spill files."""
+    rows' ``stem_keys``, in ascending order: the gate checks there are none twice by
+    comparing neighbours), in spill files."""
 
     paper_ids: pl.Series
     terms: Path
@@ -111,7 +112,8 @@ def _count(job: _CountJob) -> tuple[_Spilled, pl.DataFrame]:
     )
     terms.write_ipc(spilled.terms)
     keys = terms.select(
-        "paper_id", stem_keys=pl.col("stems").list.eval(pl.element().struct.field("stem_key"))
+        "paper_id",
+        stem_keys=pl.col("stems").list.eval(pl.element().struct.field("stem_key")).list.sort(),
     )
     keys.write_ipc(spilled.keys)
     return spilled, _document_frequencies(keys)

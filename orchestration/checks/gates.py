@@ -253,13 +253,18 @@ GATES: tuple[Gate, ...] = (
         asset_key=("intermediate", "int_phrase_ranking"),
         description="Keyphrase ranking (one row per paper), validated on one row of "
         "aggregates: one row per paper of int_papers and none for a paper that is gone; in "
-        "the rows ranked since the gate last passed, every paper has terms, none twice, at "
-        "most 10 phrases, and the best phrase is one of the paper's terms (its MD5 key).",
+        "the rows ranked since the gate last passed, every paper has terms in ascending key "
+        "order (so none twice), at most 10 phrases, and the best phrase is one of the "
+        "paper's terms (its MD5 key).",
         query="""
             with ranked as (
                 select
                     len(stem_keys) as terms,
-                    len(list_distinct(stem_keys)) as distinct_terms,
+                    -- keys are stored in ascending order, so none is there twice when
+                    -- each is above the one before (list_distinct takes 13 s at 1M papers)
+                    len(list_filter(
+                        range(1, len(stem_keys)), lambda i: stem_keys[i] >= stem_keys[i + 1]
+                    )) as keys_not_ascending,
                     len(phrases) as phrases,
                     -- the best phrase (a check of every phrase costs 10 s at 1M papers)
                     len(phrases) = 0
@@ -284,7 +289,7 @@ GATES: tuple[Gate, ...] = (
                     anti join intermediate.int_papers using (paper_id)
                 ) as unknown_papers,
                 count(*) filter (where terms = 0) as papers_without_terms,
-                coalesce(sum(terms - distinct_terms), 0) as terms_twice,
+                count(*) filter (where keys_not_ascending > 0) as terms_not_ascending,
                 coalesce(max(phrases), 0) as most_phrases,
                 count(*) filter (where not phrases_among_terms) as phrases_not_among_terms
             from ranked

@@ -115,7 +115,8 @@ def test_keyphrase_ranking_gate_catches_bad_terms_phrases_and_papers(build):
         )
         return failed
 
-    assert change("stem_keys = list_append(stem_keys, stem_keys[1])") == ["terms_twice"]
+    assert change("stem_keys = list_append(stem_keys, stem_keys[-1])") == ["terms_not_ascending"]
+    assert change("stem_keys = list_reverse(stem_keys)") == ["terms_not_ascending"]
     assert change("stem_keys = []::ubigint[]") == [
         "papers_without_terms",
         "phrases_not_among_terms",
