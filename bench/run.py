@@ -66,6 +66,9 @@ class Run:
     label: str
     wall_s: float = 0.0
     peak_rss_mb: float = 0.0
+    #: when (seconds after the start) and in which stage the tree's resident set peaked
+    peak_at_s: float = 0.0
+    peak_stage: str = ""
     exit_code: int = 0
     stages: dict[str, float] = field(default_factory=dict)
 
@@ -74,7 +77,7 @@ def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
     """Run ``paperhouse refresh``; stage times from its progress lines, peak tree RSS."""
     run = Run(label)
     stages: dict[str, float] = defaultdict(float)
-    peak = 0
+    peak, peak_at = 0, 0.0
     started = time.perf_counter()
     command = [sys.executable, "-m", "orchestration.cli", "refresh"]
     with log.open("w") as out:
@@ -84,20 +87,25 @@ def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_at
             while not done.is_set():
-                peak = max(peak, tree_rss(child.pid))
+                rss = tree_rss(child.pid)
+                if rss > peak:
+                    peak, peak_at = rss, time.perf_counter() - started
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         last = 0.0
+        ends: list[tuple[float, str]] = []  # (when the stage ended, stage)
         for line in child.stdout:
             out.write(line)
             match = PROGRESS.match(line)
             if match:
                 at, stage = float(match[1]), match[2]
-                stages["startup" if last == 0.0 else stage] += at - last
+                stage = "startup" if last == 0.0 else stage
+                stages[stage] += at - last
+                ends.append((at, stage))
                 last = at
         run.exit_code = child.wait()
         done.set()
@@ -106,6 +114,8 @@ def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
     stages["shutdown"] += run.wall_s - last
     run.stages = {k: round(v, 2) for k, v in stages.items()}
     run.peak_rss_mb = round(peak / 2**20, 1)
+    run.peak_at_s = round(peak_at, 1)
+    run.peak_stage = next((stage for end, stage in ends if end >= peak_at), "shutdown")
     return run
 
 
@@ -127,6 +137,8 @@ def print_table(full: Run, incremental: Run) -> None:
     print(f"{'total wall':<34}{full.wall_s:>12.2f}{incremental.wall_s:>18.2f}")
     rss = f"{full.peak_rss_mb:>12.1f}{incremental.peak_rss_mb:>18.1f}"
     print(f"{'peak RSS of the tree (MB)':<34}{rss}")
+    for run in (full, incremental):
+        print(f"  {run.label} peaked at {run.peak_at_s:.1f} s, in {run.peak_stage}")
 
 
 def _commit() -> str | None:
