@@ -13,7 +13,8 @@
     incremental_strategy='delete+insert',
     unique_key='paper_id',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_papers_without_records() }}",
+    pre_hook=["{{ delete_papers_without_records() }}", "{{ write_uncompressed() }}"],
+    post_hook="{{ write_compressed() }}",
 ) }}
 with seen as (
     select

@@ -5,7 +5,8 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_unloaded_dumps() }}",
+    pre_hook=["{{ delete_unloaded_dumps() }}", "{{ write_uncompressed() }}"],
+    post_hook="{{ write_compressed() }}",
 ) }}
 with records as (
     select * from {{ source('raw', 'records') }}
