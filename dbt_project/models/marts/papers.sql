@@ -7,7 +7,8 @@
     incremental_strategy='delete+insert',
     unique_key='paper_id',
     on_schema_change='fail',
-    pre_hook="{{ delete_papers(changed_papers()) }}",
+    pre_hook=["{{ delete_papers(changed_papers()) }}", "{{ write_uncompressed() }}"],
+    post_hook="{{ write_compressed() }}",
 ) }}
 with papers as (
     select * from {{ ref('int_papers') }} as papers
