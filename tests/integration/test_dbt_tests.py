@@ -1,4 +1,5 @@
-"""The project's own generic dbt test, run by dbt on a copy of a real build database."""
+"""dbt on a copy of a real build database: the project's own generic test, and the
+keyphrase ranking's memory setting."""
 
 import os
 import shutil
@@ -12,15 +13,19 @@ from orchestration.settings import BUILD_DB_ENV, DBT_PROJECT_DIR
 KEYWORD_KEY_TEST = "unique_combination_paper_keywords_paper_id__kind__keyword"
 
 
-def _dbt_test(build_db, target) -> subprocess.CompletedProcess:
+def _dbt(build_db, target, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [dbt_executable(), "test", "--select", KEYWORD_KEY_TEST, "--target-path", str(target)],
+        [dbt_executable(), *args, "--target-path", str(target)],
         cwd=DBT_PROJECT_DIR,
         env=os.environ | {BUILD_DB_ENV: str(build_db)},
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def _dbt_test(build_db, target) -> subprocess.CompletedProcess:
+    return _dbt(build_db, target, "test", "--select", KEYWORD_KEY_TEST)
 
 
 def test_unique_combination_fails_on_a_repeated_key_and_only_then(sample_refresh, tmp_path):
@@ -38,3 +43,20 @@ def test_unique_combination_fails_on_a_repeated_key_and_only_then(sample_refresh
     assert repeated.returncode == 1, repeated.stdout
     assert f"FAIL 1 {KEYWORD_KEY_TEST}" in repeated.stdout, repeated.stdout
     assert "Got 1 result" in repeated.stdout
+
+
+def test_the_ranking_applies_its_duckdb_memory_limit(sample_refresh, tmp_path):
+    """The ranking lowers DuckDB's memory limit to var('ranking_duckdb_memory') for its
+    workers: a value DuckDB cannot read fails the model, so the setting really reaches it."""
+    build_db = tmp_path / "build.duckdb"
+    shutil.copy(sample_refresh.settings.build_db, build_db)
+    ranking = ("run", "--select", "int_phrase_ranking")
+
+    lowered = _dbt(build_db, tmp_path / "target", *ranking, "--vars", "ranking_duckdb_memory: 64MB")
+    assert lowered.returncode == 0, lowered.stdout
+
+    unreadable = _dbt(
+        build_db, tmp_path / "target", *ranking, "--vars", "ranking_duckdb_memory: plenty"
+    )
+    assert unreadable.returncode == 1, unreadable.stdout
+    assert "Memory must have a number" in unreadable.stdout, unreadable.stdout
