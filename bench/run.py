@@ -10,6 +10,9 @@ dbt layer, each gate, publish; ``startup`` is the time before the first line); p
 is the largest sum of the resident sets of the refresh process and all its children
 (dbt), sampled every 50 ms from /proc. Prints a table and writes it as JSON.
 
+The machine's speed is measured too, before and after (``bench/calibrate.py``): compare
+runs whose calibrations agree. ``bench/compare.py`` prints two result files side by side.
+
 The results must also be correct: papers = distinct titles generated, links = URLs
 generated, and the refresh published (every gate passed); otherwise the exit code is 1.
 """
@@ -34,6 +37,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from calibrate import calibrate
 from generate import PAPERS_PER_DUMP, generate
 
 PROGRESS = re.compile(r"^\[\s*([\d.]+)s\] ([^:]+): (.*)$")
@@ -186,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         "PAPERHOUSE_LANDING_DIR": str(landing),
         "PAPERHOUSE_WAREHOUSE_DIR": str(warehouse),
     }
+    calibration = {"before": calibrate()}
+    print(f"machine calibration before: {calibration['before']}")
     print("full refresh ...")
     full = timed_refresh("full", env, work / "full.log")
     full_counts = served_counts(warehouse / "papers.duckdb") if full.exit_code == 0 else {}
@@ -194,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     print("incremental refresh (one more dump) ...")
     incremental = timed_refresh("incremental", env, work / "incremental.log")
     inc_counts = served_counts(warehouse / "papers.duckdb") if incremental.exit_code == 0 else {}
+    calibration["after"] = calibrate()
+    print(f"machine calibration after: {calibration['after']}")
 
     expected_full = {"papers": truth["papers"], "links": truth["urls"]}
     expected_inc = {
@@ -220,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [asdict(full), asdict(incremental)],
         "checks": checks,
         "cpus": os.cpu_count(),
+        "calibration": calibration,
         "commit": _commit(),
     }
     out = args.json or Path(__file__).parent / "results" / f"{args.papers}.json"
