@@ -74,7 +74,7 @@ def ingest_dumps(context: dg.AssetExecutionContext):
             con.execute("select status, count(*) from ops.dump_files group by status").fetchall()
         )
         preview = (
-            con.execute(
+            con.sql(
                 "select file_name, status, records, rejects, reason from ops.dump_files"
                 " order by loaded_at desc limit 10"
             )

@@ -366,7 +366,7 @@ GATES: tuple[Gate, ...] = (
         asset_key=("marts", "paper_keywords"),
         description="Paper keywords: no empty keyword, known kinds, expansion exactly for "
         "acronyms, ranks 1..10 unique per paper and kind, every paper exists.",
-        query="""
+        query=r"""
             select
                 k.*,
                 case when not regexp_matches(k.keyword, '\S') then k.keyword end as blank_keyword,

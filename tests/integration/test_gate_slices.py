@@ -137,3 +137,22 @@ def test_keyphrase_ranking_gate_catches_bad_terms_phrases_and_papers(build):
     assert failed_columns(build, "gx_int_phrase_ranking") == ["papers_not_ranked", "unknown_papers"]
     build.execute(f"insert into {table} select * from {table} where paper_id = 'no-such-paper'")
     assert "duplicate_papers" in failed_columns(build, "gx_int_phrase_ranking")
+
+
+def test_paper_keywords_gate_catches_an_invisible_keyword_and_a_repeated_rank(build):
+    build.execute("delete from ops.gate_results")  # never passed: every row is checked
+    assert failed_columns(build, "gx_paper_keywords") == []
+    table = "marts.paper_keywords"
+    paper, kind, rank = build.execute(
+        f"select paper_id, kind, rank from {table} where kind = 'phrase' and rank = 2 limit 1"
+    ).fetchone()
+    where = "where paper_id = ? and kind = ? and rank = ?"
+
+    build.execute(f"update {table} set keyword = ' \t' {where}", [paper, kind, rank])
+    assert failed_columns(build, "gx_paper_keywords") == ["blank_keyword"]
+    build.execute(
+        f"update {table} set keyword = 'a visible keyword', rank = 1 {where}", [paper, kind, rank]
+    )
+    [repeated] = run_gate(build, GATES_BY_NAME["gx_paper_keywords"]).failed
+    assert repeated.expectation == "expect_compound_columns_to_be_unique"
+    assert repeated.unexpected_count == 2  # both rows of rank 1 in that paper and kind
