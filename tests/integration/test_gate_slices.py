@@ -156,3 +156,16 @@ def test_paper_keywords_gate_catches_an_invisible_keyword_and_a_repeated_rank(bu
     [repeated] = run_gate(build, GATES_BY_NAME["gx_paper_keywords"]).failed
     assert repeated.expectation == "expect_compound_columns_to_be_unique"
     assert repeated.unexpected_count == 2  # both rows of rank 1 in that paper and kind
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.org/a", "https://example.org/a.", "https://github.com/a/b.git"]
+)
+def test_links_gate_fails_a_url_that_is_not_canonical(build, url):
+    build.execute("delete from ops.gate_results")  # never passed: every row is checked
+    assert failed_columns(build, "gx_links") == []
+    build.execute(
+        "update marts.links set url = ? where url = (select min(url) from marts.links)", [url]
+    )
+    [failed] = run_gate(build, GATES_BY_NAME["gx_links"]).failed
+    assert (failed.column, failed.unexpected_count, failed.examples) == ("url", 1, [url])
