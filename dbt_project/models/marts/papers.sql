@@ -11,20 +11,25 @@
     post_hook="{{ write_compressed() }}",
 ) }}
 with papers as (
-    select * from {{ ref('int_papers') }} as papers
+    select * from {{ ref('int_papers') }}
     {% if is_incremental() %}
-        where
-            paper_id in (select paper_id from {{ ref('int_paper_changes') }})
-            or not exists (
-                select 1 from {{ this }} as built
-                where
-                    built.paper_id = papers.paper_id
-                    and built.first_seen_dump = papers.first_seen_dump
-                    and built.last_seen_dump = papers.last_seen_dump
-                    and built.n_dumps = papers.n_dumps
-                    and built.n_records = papers.n_records
-                    and built.listing_date is not distinct from papers.listing_date
-            )
+        -- keys first, then the text of those papers only: filtering the full rows read
+        -- every abstract to keep 500 of a million (this select at 1M: 1.2 s -> 0.7 s)
+        where paper_id in (
+            select paper_id from {{ ref('int_papers') }} as papers
+            where
+                paper_id in (select paper_id from {{ ref('int_paper_changes') }})
+                or not exists (
+                    select 1 from {{ this }} as built
+                    where
+                        built.paper_id = papers.paper_id
+                        and built.first_seen_dump = papers.first_seen_dump
+                        and built.last_seen_dump = papers.last_seen_dump
+                        and built.n_dumps = papers.n_dumps
+                        and built.n_records = papers.n_records
+                        and built.listing_date is not distinct from papers.listing_date
+                )
+        )
     {% endif %}
 ),
 
