@@ -382,11 +382,21 @@ def _lookup(document_frequency: pl.DataFrame, keys: pl.Series) -> pl.Series:
     missing = ValueError("a term has no document frequency: the counts miss papers")
     if document_frequency.is_empty():
         raise missing
-    at = document_frequency["stem_key"].search_sorted(keys)
+    at = _search_sorted(document_frequency["stem_key"], keys)
     found = document_frequency.gather(at.clip(upper_bound=document_frequency.height - 1))
     if not (found["stem_key"] == keys).all():
         raise missing
     return found["df"]
+
+
+def _search_sorted(values: pl.Series, keys: pl.Series) -> pl.Series:
+    """``values.search_sorted(keys)`` for ``values`` in ascending order, with the keys
+    searched in ascending order too: neighbouring searches then take the same path
+    through ``values``, which stays in the CPU's caches (a batch's 3M term keys over the
+    1M document frequencies: 0.64 s in their own order, 0.31 s sorted)."""
+    order = keys.arg_sort()
+    found = values.search_sorted(keys.gather(order))
+    return pl.zeros(keys.len(), found.dtype, eager=True).scatter(order, found)
 
 
 def _acronym_uses(terms: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:

@@ -300,3 +300,14 @@ def test_ranking_a_few_papers_with_the_others_counts_equals_ranking_them_all(tmp
     assert alone.row(0) == everything.row(2)
     assert alone[0, "corpus_papers"] == 4 and alone[0, "ranked_at"] == at
     assert list(tmp_path.iterdir()) == []  # the spill files are gone
+
+
+def test_document_frequencies_are_looked_up_in_the_keys_own_order():
+    frequencies = pl.DataFrame(
+        {"stem_key": [3, 8, 20, 41], "df": [1, 5, 2, 7]},
+        schema={"stem_key": pl.UInt64, "df": pl.Int64},
+    )
+    keys = pl.Series([41, 3, 20, 20, 8, 3], dtype=pl.UInt64)
+    assert phrases._lookup(frequencies, keys).to_list() == [7, 1, 2, 2, 5, 1]
+    with pytest.raises(ValueError, match="no document frequency"):
+        phrases._lookup(frequencies, pl.Series([8, 9], dtype=pl.UInt64))
