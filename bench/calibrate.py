@@ -37,7 +37,7 @@ def _python_seconds() -> float:
 
 
 def calibrate() -> dict[str, float]:
-    """Seconds for the fixed DuckDB and Python work (about 1.5 s and 0.4 s on the
+    """Seconds for the fixed DuckDB and Python work (1.3 to 1.5 s and 0.4 s on the
     2-core machine of the README's results when it runs fast)."""
     return {"duckdb_s": round(_duckdb_seconds(), 3), "python_s": round(_python_seconds(), 3)}
 
