@@ -60,8 +60,8 @@ def _calibration(result: dict, when: str) -> str:
 
 def table(before: dict, now: dict) -> str:
     """The Markdown table: per stage group, full and one-more-dump, before and now."""
-    runs = (*_runs(before), *_runs(now))
-    full_b, inc_b, full_n, inc_n = runs
+    full_b, inc_b = _runs(before)
+    full_n, inc_n = _runs(now)
     columns = (full_b, full_n, inc_b, inc_n)
     lines = [
         "| stage | full, before (s) | full, now (s) | +1 dump, before (s) | +1 dump, now (s) |",
