@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing.util
 import os
 import sys
 import time
@@ -154,8 +155,13 @@ def run() -> None:
     closed and Dagster's instance is disposed; what is left is the interpreter tearing
     down a heap of Dagster, dbt and GX objects, about 2 s of garbage collection at exit
     for nothing. So the output is flushed and the process ends without that teardown.
+
+    Only multiprocessing's exit hook runs first: dbt, run in this process, holds two
+    multiprocessing locks for the life of the process, whose named semaphores the hook
+    removes (skipped, the resource tracker removes them and warns of a leak).
     """
     code = main()
+    multiprocessing.util._exit_function()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -2,16 +2,14 @@
 (``prepare_if_dev``) and explicitly by the CLI and the tests, never at plain import."""
 
 import os
-import shutil
-import sys
-from functools import cached_property
-from importlib.metadata import version
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from dagster_dbt import DbtCliResource, DbtProject
-from packaging.version import Version
+import dagster as dg
+from dagster_dbt import DbtProject
+from pydantic import Field
 
+from orchestration.dbt_in_process import invoke_dbt
 from orchestration.settings import BUILD_DB_ENV, DBT_PROJECT_DIR, Settings
 
 # dbt only re-uses its partial parse when the profile is unchanged, so parse and build
@@ -21,32 +19,36 @@ os.environ.setdefault(BUILD_DB_ENV, str(Settings.from_env().build_db))
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (found even when the venv is not on PATH)."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+class DbtResource(dg.ConfigurableResource):
+    """Where the dbt project and its profile are. paperhouse runs dbt inside the Dagster
+    process (``orchestration/dbt_in_process.py``), so this only gives dbt's paths."""
+
+    project_dir: str = Field(description="The dbt project folder.")
+    profiles_dir: str = Field(description="The folder of the dbt profile (profiles.yml).")
+
+    def args(
+        self, command: Sequence[str], target_path: Path, project_dir: Path | None = None
+    ) -> list[str]:
+        """The arguments of dbt ``command`` on this project (or on a copy of it in
+        ``project_dir``), with its run artifacts and log in ``target_path``."""
+        return [
+            *command,
+            "--project-dir",
+            str(project_dir or self.project_dir),
+            "--profiles-dir",
+            self.profiles_dir,
+            "--target-path",
+            str(target_path),
+            "--log-path",
+            str(target_path),
+            "--no-send-anonymous-usage-stats",
+        ]
 
 
-class PaperhouseDbtResource(DbtCliResource):
-    """``DbtCliResource`` without two costs paperhouse does not need, paid on every layer:
-
-    - the dbt version comes from the installed dbt-core package, not a ``dbt --version``
-      process (2.5 s);
-    - no dbt adapter is built inside the Dagster process (0.6 to 2 s of macro loading):
-      dagster-dbt only uses it to fetch column metadata, and row counts and previews are
-      read by ``assets/dbt.py`` itself.
-    """
-
-    @cached_property
-    def _cli_version(self) -> Version:
-        return Version(version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Any) -> None:  # type: ignore[override]
-        return None
-
-
-def dbt_resource() -> DbtCliResource:
-    return PaperhouseDbtResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+def dbt_resource() -> DbtResource:
+    return DbtResource(
+        project_dir=str(dbt_project.project_dir), profiles_dir=str(dbt_project.profiles_dir)
+    )
 
 
 def manifest_is_current() -> bool:
@@ -68,5 +70,7 @@ def prepare_manifest(force: bool = False) -> Path:
     """``dbt parse`` when the project changed since the manifest was written (or always,
     with ``force``): writes the manifest the Definitions load."""
     if force or not manifest_is_current():
-        dbt_resource().cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+        parse = invoke_dbt(dbt_resource().args(["parse", "--quiet"], dbt_project.target_path))
+        if not parse.success:
+            raise RuntimeError("dbt parse failed: " + "; ".join(parse.errors))
     return dbt_project.manifest_path

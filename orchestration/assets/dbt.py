@@ -2,16 +2,20 @@
 staging (with the seeds), intermediate, marts. dbt tests run as Dagster asset checks."""
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
+from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from pydantic import Field
 
 from orchestration import progress
 from orchestration.assets.ingest import WRITER_POOL
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_in_process import invoke_dbt
+from orchestration.dbt_project import DbtResource, dbt_project
 from orchestration.faults import pause_point
 from orchestration.resources import RefreshLock
 from orchestration.settings import Settings
@@ -47,49 +51,62 @@ class DbtBuildConfig(dg.Config):
 
 
 def _build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, layer: str, full_refresh: bool
+    context: dg.AssetExecutionContext, dbt: DbtResource, layer: str, full_refresh: bool
 ) -> Iterator[Any]:
-    """``dbt build`` this layer's selection, then attach row counts to each materialization.
+    """``dbt build`` this layer's selection in this process, then translate dbt's results
+    into Dagster events with row counts attached to each materialization.
 
     dbt holds the build database while it runs, so row counts are read afterwards.
     """
     settings = Settings.from_env()
     settings.prepare()
     progress.report(context, f"dbt {layer}: building" + (" (full refresh)" if full_refresh else ""))
+    # The selection of this run (all of the layer, or the subset picked in the UI).
+    params = get_updated_cli_invocation_params_for_context(
+        context=context, manifest={}, dagster_dbt_translator=TRANSLATOR
+    )
+    command = ["build", *(["--full-refresh"] if full_refresh else []), *params.selection_args]
+    if params.indirect_selection:
+        command += ["--indirect-selection", params.indirect_selection]
+    project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else None
     # One target folder per warehouse: dbt re-uses its partial parse only while the
     # profile (the build database path) is unchanged, and run artifacts stay with the data.
-    invocation = dbt.cli(
-        ["build", *(["--full-refresh"] if full_refresh else [])],
-        context=context,
-        raise_on_error=False,
-        target_path=settings.dbt_target_dir,
+    target_path = settings.dbt_target_dir
+    invocation = invoke_dbt(
+        dbt.args(command, target_path, project_dir),
+        on_event=lambda _: pause_point(f"dbt_{layer}"),
     )
-    events = []
-    for event in invocation.stream():
-        events.append(event)
-        pause_point(f"dbt_{layer}")
-    manifest = invocation.manifest
     relations = {
         dg.AssetKey([node["schema"], node["name"]]): _relation(node)
-        for node in manifest["nodes"].values()
+        for node in params.manifest["nodes"].values()
         if node["resource_type"] in ("model", "seed")
     }
     con = connect(settings.build_db, read_only=True)
     try:
-        for event in events:
-            if isinstance(event, dg.Output | dg.AssetMaterialization):
-                relation = relations.get(_event_key(context, event))
-                if relation:
-                    event = event.with_metadata(
-                        {**event.metadata, **_table_metadata(con, relation)}
-                    )
-            yield event
+        for result in invocation.results:
+            for event in DbtCoreCliEventMessage(
+                raw_event=result, event_history_metadata={}
+            ).to_default_asset_events(
+                manifest=params.manifest,
+                dagster_dbt_translator=params.dagster_dbt_translator,
+                context=context,
+                target_path=target_path,
+                project=params.dbt_project,
+            ):
+                if isinstance(event, dg.Output | dg.AssetMaterialization):
+                    relation = relations.get(_event_key(context, event))
+                    if relation:
+                        event = event.with_metadata(
+                            {**event.metadata, **_table_metadata(con, relation)}
+                        )
+                yield event
     finally:
         con.close()
-    if not invocation.is_successful():
+    if not invocation.success:
         raise dg.Failure(
-            f"dbt build of the {layer} layer failed; see the dbt log in the run output",
-            metadata={"layer": layer},
+            f"dbt build of the {layer} layer failed: "
+            + ("; ".join(invocation.errors[:3]) or "see the dbt log in the run output"),
+            metadata={"layer": layer, "errors": "\n".join(invocation.errors)},
         )
     progress.report(context, f"dbt {layer}: done")
 
@@ -132,7 +149,7 @@ def dbt_layer(layer: str) -> dg.AssetsDefinition:
     )
     def _layer(
         context: dg.AssetExecutionContext,
-        dbt: DbtCliResource,
+        dbt: DbtResource,
         refresh_lock: RefreshLock,
         config: DbtBuildConfig,
     ):

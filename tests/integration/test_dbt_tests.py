@@ -4,18 +4,20 @@ keyphrase ranking's memory setting."""
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 
-from orchestration.dbt_project import dbt_executable
 from orchestration.settings import BUILD_DB_ENV, DBT_PROJECT_DIR
 
 KEYWORD_KEY_TEST = "unique_combination_paper_keywords_paper_id__kind__keyword"
 
 
 def _dbt(build_db, target, *args: str) -> subprocess.CompletedProcess:
+    """The ``dbt`` command line a user runs, installed beside this Python."""
     return subprocess.run(
-        [dbt_executable(), *args, "--target-path", str(target)],
+        [str(Path(sys.executable).parent / "dbt"), *args, "--target-path", str(target)],
         cwd=DBT_PROJECT_DIR,
         env=os.environ | {BUILD_DB_ENV: str(build_db)},
         capture_output=True,
