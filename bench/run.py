@@ -8,7 +8,8 @@ as a child process and time it, then add one more 500-paper dump and time the se
 refresh. Wall time per stage comes from the refresh's own progress lines (ingest, each
 dbt layer, each gate, publish; ``startup`` is the time before the first line); peak RSS
 is the largest sum of the resident sets of the refresh process and all its children
-(dbt), sampled every 50 ms from /proc. Prints a table and writes it as JSON.
+(the workers of the Python models), sampled every 50 ms from /proc. Prints a table and
+writes it as JSON.
 
 The machine's speed is measured too, before and after (``bench/calibrate.py``): compare
 runs whose calibrations agree. ``bench/compare.py`` prints two result files side by side.
@@ -53,15 +54,23 @@ def _children(pid: int) -> list[int]:
 
 
 def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants."""
-    total, pending = 0, [root]
+    """Resident bytes of ``root`` and all its descendants.
+
+    A child between fork and exec shares its parent's memory, yet /proc shows it with all
+    of the parent's resident pages: spawning a worker from a 3 GB process shows a 3 GB
+    child for a moment. Such a child still has its parent's command line, and is not
+    counted again."""
+    total, pending = 0, [(root, b"")]
     while pending:
-        pid = pending.pop()
+        pid, parent_command = pending.pop()
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            resident = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
         except OSError:
             continue
-        pending += _children(pid)
+        if command != parent_command:
+            total += resident
+        pending += [(child, command) for child in _children(pid)]
     return total
 
 

@@ -1,0 +1,53 @@
+"""bench/run.py's peak memory: every process of the tree counts once, and a child that
+has not exec'd yet (it shares its parent's pages) does not count its parent's again."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from run import tree_rss
+
+MB = 2**20
+
+
+def _ballast(megabytes: int) -> bytearray:
+    ballast = bytearray(megabytes * MB)
+    for page in range(0, len(ballast), 4096):
+        ballast[page] = 1  # resident, not only reserved
+    return ballast
+
+
+def test_a_forked_child_before_exec_is_not_counted_again():
+    ballast = _ballast(300)
+    alone = tree_rss(os.getpid())
+    resume, wait = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: no exec, all of the parent's pages mapped, waits
+        os.read(resume, 1)
+        os._exit(0)
+    try:
+        with_child = tree_rss(os.getpid())
+    finally:
+        os.write(wait, b"x")
+        os.waitpid(child, 0)
+    assert len(ballast) == 300 * MB
+    assert alone >= 300 * MB
+    assert with_child < alone + 50 * MB
+
+
+def test_a_child_running_its_own_program_is_counted():
+    alone = tree_rss(os.getpid())
+    child = subprocess.Popen(
+        [sys.executable, "-c", "b = b'x' * 200 * 2**20; print('ready', flush=True); input()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline() == "ready\n"
+        with_child = tree_rss(os.getpid())
+    finally:
+        child.communicate("\n")
+    assert with_child >= alone + 200 * MB
