@@ -5,19 +5,24 @@ closed, made read-only for group and others, and atomically renamed onto the ser
 path. Readers that have the old file open keep their (unlinked) inode and see the new
 data when they reconnect.
 
+Every mart's rows are grouped by the hash of their key (``PATCH_KEYS``) into key
+digests: the group's row count and the xor of its rows' hashes. The served file keeps
+the digests it was published with (``ops.publish_digests``), so a publish hashes the
+build's marts once and never the served copy's.
+
 A refresh that changed nothing does not republish: the content fingerprint of the marts
-and the manifest (row count and an order-independent hash per table) plus the number of
-failed gate evaluations is stored in the served file's ``ops.publish_info``, and an equal
-fingerprint leaves the served file untouched (same inode, same mtime). So a gate failure
-since the last publish always makes the next good refresh republish, carrying that
-history; the all-passing gate rows of a no-op run reach BI users with the next publish.
+and the manifest (row count and an order-independent hash per table, the marts' derived
+from their key digests) plus the number of failed gate evaluations is stored in the
+served file's ``ops.publish_info``, and an equal fingerprint leaves the served file
+untouched (same inode, same mtime). So a gate failure since the last publish always
+makes the next good refresh republish, carrying that history; the all-passing gate rows
+of a no-op run reach BI users with the next publish.
 
 A refresh that changed little patches a copy of the served file instead of writing every
-mart again (a million papers' marts take 20 s to write): per mart, the keys whose rows
-differ between the build and the served copy (a hash of each key's rows on either side)
-get the build's rows, and the copy is published only if its fingerprint then equals the
-build's. Otherwise, and when a tenth of a mart's keys or more changed, the new file is
-written whole.
+mart again (a million papers' marts take 20 s to write): per mart, the key groups whose
+digest differs from the served file's get the build's rows, and the copy is published
+only if its fingerprint, read from its rows, then equals the build's. Otherwise, and when
+a tenth of a mart's key groups or more changed, the new file is written whole.
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.faults import pause_point
+from orchestration.warehouse import build_db
 
 MART_TABLES = ("papers", "paper_links", "links", "paper_keywords", "keywords")
-#: The columns a mart is patched by: all the rows of a key are replaced together.
+#: The columns a mart is patched by: all the rows of a key (of a key hash, in fact) are
+#: replaced together.
 PATCH_KEYS = {
     "papers": ("paper_id",),
     "paper_links": ("paper_id",),
@@ -41,11 +48,13 @@ PATCH_KEYS = {
     "links": ("url",),
     "keywords": ("keyword", "kind"),
 }
-#: A mart with this share of its keys changed or more is written whole.
+#: A mart with this share of its key groups changed or more is written whole.
 PATCH_MAX_SHARE = 0.1
 OPS_TABLES = ("dump_files", "rejects", "gate_results")
 #: What the fingerprint covers: everything BI users query except the gate history.
-FINGERPRINTED = tuple(f"marts.{t}" for t in MART_TABLES) + ("ops.dump_files", "ops.rejects")
+FINGERPRINTED = (*(f"marts.{t}" for t in MART_TABLES), "ops.dump_files", "ops.rejects")
+#: Per mart and key hash: the rows' count and the xor of their hashes, as published.
+DIGESTS = "ops.publish_digests"
 SERVED_MODE = 0o644
 
 
@@ -72,7 +81,7 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def publish(build_db: Path, served: Path, run_id: str | None = None) -> PublishResult:
+def publish(build: Path, served: Path, run_id: str | None = None) -> PublishResult:
     """Copy marts (schema ``main``) and ops tables (schema ``ops``) into a new served file,
     unless the served file already holds exactly this content."""
     if wal_path(served).exists():
@@ -82,45 +91,100 @@ def publish(build_db: Path, served: Path, run_id: str | None = None) -> PublishR
         )
     served.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_builds(served)
-    build = duckdb.connect(str(build_db), read_only=True)
+    # one in-memory connection: the build attached read-only, its key digests as temp
+    # tables, and the file being written attached as ``out``
+    con = build_db.connect(Path(":memory:"))
     try:
-        fingerprint = content_fingerprint(build)
-        counts = _row_counts(build, "marts")
-    finally:
-        build.close()
-    if served.exists() and served_fingerprint(served) == fingerprint:
-        return PublishResult(served, counts, served.stat().st_size, False, fingerprint)
+        con.execute(f"attach {_sql_string(str(build))} as build (read_only)")
+        _digest_build(con)
+        fingerprint = _fingerprint_from_digests(con)
+        counts = {
+            table: con.execute(f"select coalesce(sum(n), 0) from digests_{table}").fetchone()[0]
+            for table in MART_TABLES
+        }
+        if served.exists() and served_fingerprint(served) == fingerprint:
+            return PublishResult(served, counts, served.stat().st_size, False, fingerprint)
 
-    staging = served.with_name(f".{served.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        patched = served.exists() and _patched_copy(build_db, served, staging, fingerprint, run_id)
-        if not patched:
+        staging = served.with_name(f".{served.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            patched = served.exists() and _patched_copy(con, served, staging, fingerprint, run_id)
+            if not patched:
+                staging.unlink(missing_ok=True)
+                wal_path(staging).unlink(missing_ok=True)
+                _write_whole(con, staging, fingerprint, run_id)
+            os.chmod(staging, SERVED_MODE)
+            pause_point("publish")
+            os.replace(staging, served)
+            _fsync_dir(served.parent)
+        finally:
             staging.unlink(missing_ok=True)
             wal_path(staging).unlink(missing_ok=True)
-            _build_served_file(build_db, staging, fingerprint, run_id)
-        os.chmod(staging, SERVED_MODE)
-        pause_point("publish")
-        os.replace(staging, served)
-        _fsync_dir(served.parent)
     finally:
-        staging.unlink(missing_ok=True)
-        wal_path(staging).unlink(missing_ok=True)
+        con.close()
     return PublishResult(served, counts, served.stat().st_size, True, fingerprint, patched)
 
 
-def content_fingerprint(con: duckdb.DuckDBPyConnection, marts: str = "marts") -> str:
-    """Row count and order-independent row hash of every fingerprinted table; the marts
-    are read from schema ``marts`` (``main`` in a served file)."""
+def content_fingerprint(
+    con: duckdb.DuckDBPyConnection, marts: str = "marts", ops: str = "ops"
+) -> str:
+    """Row count and order-independent row hash of every fingerprinted table, read from
+    the rows: the marts from schema ``marts`` (``main`` in a served file, or a qualified
+    ``db.schema``), the ops tables from ``ops``."""
+    parts = [
+        f"{table}:{count}:{digest}"
+        for table in FINGERPRINTED
+        for count, digest in [_table_digest(con, _qualified(table, marts, ops))]
+    ]
+    return ";".join([*parts, _gate_failures(con, ops)])
+
+
+def _qualified(table: str, marts: str, ops: str) -> str:
+    schema, name = table.split(".")
+    return f"{marts if schema == 'marts' else ops}.{name}"
+
+
+def _table_digest(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, int]:
+    return con.execute(
+        f"select count(*), coalesce(bit_xor(hash(t)), 0) from {source} as t"
+    ).fetchone()
+
+
+def _gate_failures(con: duckdb.DuckDBPyConnection, ops: str) -> str:
+    failures = con.execute(f"select count(*) from {ops}.gate_results where not success")
+    return f"gate_failures:{failures.fetchone()[0]}"
+
+
+def _key_hash(table: str) -> str:
+    return "hash(" + ", ".join(f'"{column}"' for column in PATCH_KEYS[table]) + ")"
+
+
+def _digest_build(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table ``digests_<mart>`` per mart: key hash, row count, xor of row hashes."""
+    for table in MART_TABLES:
+        con.execute(
+            f"""
+            create or replace temp table digests_{table} as
+            select {_key_hash(table)} as key_hash, count(*) as n, bit_xor(hash(t)) as digest
+            from build.marts.{table} as t
+            group by key_hash
+            """
+        )
+
+
+def _fingerprint_from_digests(con: duckdb.DuckDBPyConnection) -> str:
+    """``content_fingerprint`` of the build, the marts' part summed from their digests
+    (the xor of the groups' xors is the xor of all rows)."""
     parts = []
     for table in FINGERPRINTED:
-        source = table.replace("marts.", f"{marts}.", 1)
-        count, digest = con.execute(
-            f"select count(*), coalesce(bit_xor(hash(t)), 0) from {source} as t"
-        ).fetchone()
+        schema, name = table.split(".")
+        if schema == "marts":
+            count, digest = con.execute(
+                f"select coalesce(sum(n), 0), coalesce(bit_xor(digest), 0) from digests_{name}"
+            ).fetchone()
+        else:
+            count, digest = _table_digest(con, f"build.{table}")
         parts.append(f"{table}:{count}:{digest}")
-    failures = con.execute("select count(*) from ops.gate_results where not success").fetchone()[0]
-    parts.append(f"gate_failures:{failures}")
-    return ";".join(parts)
+    return ";".join([*parts, _gate_failures(con, "build.ops")])
 
 
 def served_fingerprint(served: Path) -> str | None:
@@ -135,67 +199,62 @@ def served_fingerprint(served: Path) -> str | None:
     return row[0] if row else None
 
 
-def _row_counts(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
-    return {
-        table: con.execute(f"select count(*) from {schema}.{table}").fetchone()[0]
-        for table in MART_TABLES
-    }
-
-
 def _patched_copy(
-    build_db: Path, served: Path, target: Path, fingerprint: str, run_id: str | None
+    con: duckdb.DuckDBPyConnection, served: Path, target: Path, fingerprint: str, run_id: str | None
 ) -> bool:
-    """``target``: a copy of the served file with every mart's changed keys replaced by
-    the build's rows and the ops tables replaced whole. False when the marts changed too
-    much (or differ in their columns) for a patch, or when the patched copy's fingerprint
-    is not the build's: the caller then writes the file whole."""
+    """``target``: a copy of the served file with every mart's changed key groups replaced
+    by the build's rows and the ops tables replaced whole. False when the served file has
+    no digests, when the marts changed too much (or differ in their columns) for a patch,
+    or when the patched copy's fingerprint is not the build's: the caller then writes the
+    file whole."""
     shutil.copyfile(served, target)
     try:
-        con = duckdb.connect(str(target))
+        con.execute(f"attach {_sql_string(str(target))} as out")
     except duckdb.Error:  # not a DuckDB file we can open: write the file whole
         return False
     try:
-        con.execute(f"attach {_sql_string(str(build_db))} as build (read_only)")
         for table in MART_TABLES:
-            if not _patch(con, table, PATCH_KEYS[table]):
+            if not _patch(con, table):
                 return False
         for table in OPS_TABLES:
-            con.execute(f"create or replace table ops.{table} as select * from build.ops.{table}")
+            con.execute(f"create or replace table out.ops.{table} as from build.ops.{table}")
         _write_publish_info(con, fingerprint, run_id)
-        if content_fingerprint(con, marts="main") != fingerprint:
+        if content_fingerprint(con, marts="out.main", ops="out.ops") != fingerprint:
             return False
-        con.execute("detach build")
-        con.execute("checkpoint")
+        con.execute("checkpoint out")
         return True
     except duckdb.Error:
         return False
     finally:
-        con.close()
+        con.execute("detach out")
 
 
-def _patch(con: duckdb.DuckDBPyConnection, table: str, keys: tuple[str, ...]) -> bool:
-    """Replace the rows of ``main.table`` whose keys' rows differ in ``build.marts.table``
-    (or exist on one side only); False if too many keys changed for a patch."""
-    key = ", ".join(f'"{column}"' for column in keys)
-    rows = "select {key}, count(*) as n, bit_xor(hash(t)) as digest from {source} as t group by all"
+def _patch(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Replace the rows of ``out.main.table`` whose key group's digest differs from the
+    build's (or exists on one side only), and those digests; False if too many changed."""
     con.execute(
         f"""
         create or replace temp table changed as
-        select {key}
-        from ({rows.format(key=key, source=f"build.marts.{table}")}) as new
-        full outer join ({rows.format(key=key, source=f"main.{table}")}) as old using ({key})
+        select key_hash
+        from digests_{table} as new
+        full outer join (from out.{DIGESTS} where mart = '{table}') as old using (key_hash)
         where new.digest is distinct from old.digest or new.n is distinct from old.n
         """
     )
     changed, total = con.execute(
-        f"select (select count(*) from changed), (select count(*) from main.{table})"
+        f"select (select count(*) from changed), (select count(*) from digests_{table})"
     ).fetchone()
     if changed > PATCH_MAX_SHARE * max(total, 1):
         return False
-    con.execute(f"delete from main.{table} where ({key}) in (select ({key}) from changed)")
+    con.execute(f"delete from out.main.{table} where {_key_hash(table)} in (from changed)")
     con.execute(
-        f"insert into main.{table} by name select * from build.marts.{table}"
-        f" where ({key}) in (select ({key}) from changed)"
+        f"insert into out.main.{table} by name select * from build.marts.{table}"
+        f" where {_key_hash(table)} in (from changed)"
+    )
+    con.execute(f"delete from out.{DIGESTS} where mart = '{table}' and key_hash in (from changed)")
+    con.execute(
+        f"insert into out.{DIGESTS} select '{table}', * from digests_{table}"
+        " where key_hash in (from changed)"
     )
     return True
 
@@ -204,27 +263,34 @@ def _write_publish_info(
     con: duckdb.DuckDBPyConnection, fingerprint: str, run_id: str | None
 ) -> None:
     con.execute(
-        "create or replace table ops.publish_info as"
+        "create or replace table out.ops.publish_info as"
         " select ?::varchar as fingerprint, ?::varchar as run_id,"
         " now()::timestamp as published_at",
         [fingerprint, run_id],
     )
 
 
-def _build_served_file(build_db: Path, target: Path, fingerprint: str, run_id: str | None) -> None:
-    con = duckdb.connect(str(target))
+def _write_whole(
+    con: duckdb.DuckDBPyConnection, target: Path, fingerprint: str, run_id: str | None
+) -> None:
+    con.execute(f"attach {_sql_string(str(target))} as out")
     try:
-        con.execute(f"attach {_sql_string(str(build_db))} as build (read_only)")
-        con.execute("create schema ops")
+        con.execute("create schema out.ops")
         for table in MART_TABLES:
-            con.execute(f"create table main.{table} as select * from build.marts.{table}")
+            con.execute(f"create table out.main.{table} as from build.marts.{table}")
         for table in OPS_TABLES:
-            con.execute(f"create table ops.{table} as select * from build.ops.{table}")
+            con.execute(f"create table out.ops.{table} as from build.ops.{table}")
+        con.execute(
+            f"create table out.{DIGESTS} as "
+            + " union all ".join(
+                f"select '{table}' as mart, key_hash, n, digest from digests_{table}"
+                for table in MART_TABLES
+            )
+        )
         _write_publish_info(con, fingerprint, run_id)
-        con.execute("detach build")
-        con.execute("checkpoint")
+        con.execute("checkpoint out")
     finally:
-        con.close()
+        con.execute("detach out")
 
 
 def _remove_stale_builds(served: Path) -> None:

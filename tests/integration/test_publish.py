@@ -8,15 +8,7 @@ from orchestration.warehouse.publish import MART_TABLES, PublishRefused, publish
 
 
 def make_build_db(path, n_papers: int) -> None:
-    con = duckdb.connect(str(path))
-    con.execute("create schema marts; create schema ops")
-    for table in MART_TABLES:
-        con.execute(f"create table marts.{table} (id integer)")
-    con.execute("insert into marts.papers select range from range(?)", [n_papers])
-    for table in ("dump_files", "rejects"):
-        con.execute(f"create table ops.{table} (id integer)")
-    con.execute("create table ops.gate_results (success boolean)")
-    con.close()
+    make_marts(path, {f"p{i:03d}": f"title {i}" for i in range(n_papers)})
 
 
 def test_reader_keeps_old_data_and_a_new_connection_sees_the_new(tmp_path):
@@ -179,8 +171,82 @@ def test_a_patch_that_does_not_give_the_builds_content_is_never_published(tmp_pa
     monkeypatch.setattr(
         publish_module,
         "_patch",
-        lambda con, table, keys: table == "keywords" or patch(con, table, keys),
+        lambda con, table: table == "keywords" or patch(con, table),
     )
+
+    result = publish(build, served)
+
+    assert result.republished and not result.patched
+    assert mart_rows(served, "main") == mart_rows(build, "marts")
+
+
+def stored_and_actual_digests(served) -> tuple[list[tuple], list[tuple]]:
+    """The key digests a served file keeps, and the same digests computed from its rows."""
+    con = duckdb.connect(str(served), read_only=True)
+    try:
+        stored = con.execute("select * from ops.publish_digests order by all").fetchall()
+        actual = con.execute(
+            " union all ".join(
+                f"select '{table}', {publish_module._key_hash(table)}, count(*), bit_xor(hash(t))"
+                f" from main.{table} as t group by all"
+                for table in MART_TABLES
+            )
+            + " order by all"
+        ).fetchall()
+        return stored, actual
+    finally:
+        con.close()
+
+
+def test_the_served_digests_follow_its_rows_through_patches(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    stored, actual = stored_and_actual_digests(served)
+    assert len(stored) == 5 * 100 and stored == actual
+
+    for revision in range(3):
+        make_marts(build, dict(PAPERS) | {f"p00{revision}": f"revision {revision}"})
+        assert publish(build, served).patched
+        stored, actual = stored_and_actual_digests(served)
+        assert stored == actual
+        assert mart_rows(served, "main") == mart_rows(build, "marts")
+
+
+def test_a_served_file_without_digests_is_written_whole_then_patched_again(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    older = duckdb.connect(str(served))  # as published before the digests existed
+    older.execute("drop table ops.publish_digests")
+    older.close()
+
+    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+    assert not publish(build, served).patched
+    make_marts(build, dict(PAPERS) | {"p001": "a newer title"})
+    assert publish(build, served).patched
+    assert mart_rows(served, "main") == mart_rows(build, "marts")
+
+
+def test_a_wrong_served_digest_cannot_hide_a_change(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+    # the served file claims p001 already has the new title: no digest differs for it
+    con = duckdb.connect(str(served))
+    con.execute(f"attach '{build}' as build (read_only)")
+    con.execute(
+        """
+        update ops.publish_digests as d set digest = b.digest
+        from (
+            select hash(paper_id) as key_hash, bit_xor(hash(t)) as digest
+            from build.marts.papers as t group by all
+        ) as b
+        where d.mart = 'papers' and d.key_hash = b.key_hash
+        """
+    )
+    con.close()
 
     result = publish(build, served)
 
