@@ -71,7 +71,7 @@ class Settings:
         os.environ[BUILD_DB_ENV] = str(self.build_db)
 
     def export(self) -> None:
-        """Point this process (and the dbt processes it starts) at these folders."""
+        """Point this process (and dbt, which runs inside it) at these folders."""
         os.environ[LANDING_ENV] = str(self.landing_dir)
         os.environ[WAREHOUSE_ENV] = str(self.warehouse_dir)
         os.environ[BUILD_DB_ENV] = str(self.build_db)

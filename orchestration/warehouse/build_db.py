@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-#: DuckDB gets explicit limits: the machine is shared with Dagster and dbt processes.
+#: DuckDB gets explicit limits: the machine is shared with Dagster, dbt and the model workers.
 MEMORY_LIMIT = os.environ.get("PAPERHOUSE_DUCKDB_MEMORY_LIMIT", "4GB")
 THREADS = int(os.environ.get("PAPERHOUSE_DUCKDB_THREADS", "2"))
 
