@@ -30,6 +30,8 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,7 +99,7 @@ def publish(build: Path, served: Path, run_id: str | None = None) -> PublishResu
     try:
         con.execute(f"attach {_sql_string(str(build))} as build (read_only)")
         _digest_build(con)
-        fingerprint = _fingerprint_from_digests(con)
+        fingerprint = content_fingerprint(con, "build", "marts", from_digests=True)
         counts = {
             table: con.execute(f"select coalesce(sum(n), 0) from digests_{table}").fetchone()[0]
             for table in MART_TABLES
@@ -125,33 +127,27 @@ def publish(build: Path, served: Path, run_id: str | None = None) -> PublishResu
 
 
 def content_fingerprint(
-    con: duckdb.DuckDBPyConnection, marts: str = "marts", ops: str = "ops"
+    con: duckdb.DuckDBPyConnection, db: str, marts: str, from_digests: bool = False
 ) -> str:
-    """Row count and order-independent row hash of every fingerprinted table, read from
-    the rows: the marts from schema ``marts`` (``main`` in a served file, or a qualified
-    ``db.schema``), the ops tables from ``ops``."""
-    parts = [
-        f"{table}:{count}:{digest}"
-        for table in FINGERPRINTED
-        for count, digest in [_table_digest(con, _qualified(table, marts, ops))]
-    ]
-    return ";".join([*parts, _gate_failures(con, ops)])
-
-
-def _qualified(table: str, marts: str, ops: str) -> str:
-    schema, name = table.split(".")
-    return f"{marts if schema == 'marts' else ops}.{name}"
-
-
-def _table_digest(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, int]:
-    return con.execute(
-        f"select count(*), coalesce(bit_xor(hash(t)), 0) from {source} as t"
-    ).fetchone()
-
-
-def _gate_failures(con: duckdb.DuckDBPyConnection, ops: str) -> str:
-    failures = con.execute(f"select count(*) from {ops}.gate_results where not success")
-    return f"gate_failures:{failures.fetchone()[0]}"
+    """Row count and order-independent row hash of every fingerprinted table of the
+    attached database ``db`` (its marts in schema ``marts``: ``marts`` in the build,
+    ``main`` in a served file), and the number of failed gate evaluations. With
+    ``from_digests`` the marts' part is summed from the ``digests_<mart>`` tables (the xor
+    of the groups' xors is the xor of all rows) instead of read from the rows."""
+    parts = []
+    for table in FINGERPRINTED:
+        schema, name = table.split(".")
+        if schema != "marts":
+            query = f"select count(*), bit_xor(hash(t)) from {db}.{table} as t"
+        elif from_digests:
+            query = f"select sum(n), bit_xor(digest) from digests_{name}"
+        else:
+            query = f"select count(*), bit_xor(hash(t)) from {db}.{marts}.{name} as t"
+        count, digest = con.execute(query).fetchone()
+        parts.append(f"{table}:{count or 0}:{digest or 0}")
+    failures = con.execute(f"select count(*) from {db}.ops.gate_results where not success")
+    parts.append(f"gate_failures:{failures.fetchone()[0]}")
+    return ";".join(parts)
 
 
 def _key_hash(table: str) -> str:
@@ -169,22 +165,6 @@ def _digest_build(con: duckdb.DuckDBPyConnection) -> None:
             group by key_hash
             """
         )
-
-
-def _fingerprint_from_digests(con: duckdb.DuckDBPyConnection) -> str:
-    """``content_fingerprint`` of the build, the marts' part summed from their digests
-    (the xor of the groups' xors is the xor of all rows)."""
-    parts = []
-    for table in FINGERPRINTED:
-        schema, name = table.split(".")
-        if schema == "marts":
-            count, digest = con.execute(
-                f"select coalesce(sum(n), 0), coalesce(bit_xor(digest), 0) from digests_{name}"
-            ).fetchone()
-        else:
-            count, digest = _table_digest(con, f"build.{table}")
-        parts.append(f"{table}:{count}:{digest}")
-    return ";".join([*parts, _gate_failures(con, "build.ops")])
 
 
 def served_fingerprint(served: Path) -> str | None:
@@ -209,24 +189,19 @@ def _patched_copy(
     file whole."""
     shutil.copyfile(served, target)
     try:
-        con.execute(f"attach {_sql_string(str(target))} as out")
-    except duckdb.Error:  # not a DuckDB file we can open: write the file whole
-        return False
-    try:
-        for table in MART_TABLES:
-            if not _patch(con, table):
+        with _attached_as_out(con, target):
+            for table in MART_TABLES:
+                if not _patch(con, table):
+                    return False
+            for table in OPS_TABLES:
+                con.execute(f"create or replace table out.ops.{table} as from build.ops.{table}")
+            _write_publish_info(con, fingerprint, run_id)
+            if content_fingerprint(con, "out", "main") != fingerprint:
                 return False
-        for table in OPS_TABLES:
-            con.execute(f"create or replace table out.ops.{table} as from build.ops.{table}")
-        _write_publish_info(con, fingerprint, run_id)
-        if content_fingerprint(con, marts="out.main", ops="out.ops") != fingerprint:
-            return False
-        con.execute("checkpoint out")
-        return True
-    except duckdb.Error:
+            con.execute("checkpoint out")
+            return True
+    except duckdb.Error:  # not a DuckDB file we can open, or a mart's columns changed
         return False
-    finally:
-        con.execute("detach out")
 
 
 def _patch(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -273,8 +248,7 @@ def _write_publish_info(
 def _write_whole(
     con: duckdb.DuckDBPyConnection, target: Path, fingerprint: str, run_id: str | None
 ) -> None:
-    con.execute(f"attach {_sql_string(str(target))} as out")
-    try:
+    with _attached_as_out(con, target):
         con.execute("create schema out.ops")
         for table in MART_TABLES:
             con.execute(f"create table out.main.{table} as from build.marts.{table}")
@@ -289,6 +263,14 @@ def _write_whole(
         )
         _write_publish_info(con, fingerprint, run_id)
         con.execute("checkpoint out")
+
+
+@contextmanager
+def _attached_as_out(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[None]:
+    """``target`` attached read-write as ``out`` (created if missing) while in the block."""
+    con.execute(f"attach {_sql_string(str(target))} as out")
+    try:
+        yield
     finally:
         con.execute("detach out")
 
