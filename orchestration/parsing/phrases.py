@@ -161,11 +161,18 @@ def _count_spellings(occurrences: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series
     """Occurrences per paper and spelling: ``pair`` (the paper above the spelling's number
     in ``surfaces``, the batch's distinct keys in order), ``n`` and ``in_title``."""
     surfaces, number = _numbered(occurrences["key"])
-    pairs = occurrences.select("in_title", pair=pl.col("paper").cast(pl.UInt64) * _PAIR + number)
-    spelled = (
-        pairs.sort("pair")
-        .group_by("pair", maintain_order=True)
-        .agg(n=pl.len(), in_title=pl.col("in_title").any())
+    pair = occurrences["paper"].cast(pl.UInt64) * _PAIR + number
+    # one sorted column, the pair above whether it is in the title: a pair's runs are then
+    # adjacent, and its last element says whether any of them was in the title
+    flagged = (pair * 2 + occurrences["in_title"].cast(pl.UInt64)).sort()
+    runs = (flagged // 2).set_sorted().rle().struct.unnest()
+    last = runs["len"].cum_sum() - 1
+    spelled = pl.DataFrame(
+        {
+            "pair": runs["value"],
+            "n": runs["len"].cast(pl.UInt32),
+            "in_title": flagged.gather(last) % 2 == 1,
+        }
     )
     return spelled, surfaces
 
@@ -251,7 +258,7 @@ def _container_tf(terms: pl.DataFrame, stem_keys: pl.Series) -> pl.Series:
         .unpivot(index=["paper", "tf"], value_name="key")
         .drop_nulls("key")
     )
-    number = stem_keys.search_sorted(held["key"]).cast(pl.UInt64)
+    number = _number_in(stem_keys, held["key"])
     held = (  # in order, so finding the terms below is a walk, not random probes
         held.select(pair=pl.col("paper") * _PAIR + number, tf="tf")
         .sort("pair")
@@ -438,7 +445,16 @@ def spell(keys: pl.Series, names: pl.Series) -> pl.Series:
 def _numbered(keys: pl.Series) -> tuple[pl.Series, pl.Series]:
     """The distinct keys in order, and each key's number among them."""
     distinct = keys.unique().sort()
-    return distinct, distinct.search_sorted(keys).cast(pl.UInt64)
+    return distinct, _number_in(distinct, keys)
+
+
+def _number_in(distinct: pl.Series, keys: pl.Series) -> pl.Series:
+    """Each key's position in ``distinct`` (distinct keys, all of ``keys`` among them). A
+    hash join beats a binary search per key: 3.5M keys over 50,000 distinct ones 0.07 s
+    against 0.30 s, over 1.5M 0.46 s against 0.65 s (one thread)."""
+    numbers = pl.DataFrame({"key": distinct}).with_row_index("number")
+    found = keys.to_frame("key").join(numbers, on="key", how="left", maintain_order="left")
+    return found["number"].cast(pl.UInt64)
 
 
 def _pack(first, middle, last):
