@@ -203,7 +203,7 @@ def _count_terms(
 ) -> pl.DataFrame:
     """One row per paper and term, ordered by ``pair`` (the paper above the term's number):
     ``tf``, ``in_title``, ``spelling`` (the most frequent spelling's number, then the
-    alphabetically first) and ``container_tf``."""
+    alphabetically first) and ``held_as_often``."""
     spelling = spelled["pair"] % _PAIR
     paper = spelled["pair"] // _PAIR
     # the most frequent spelling wins, then the lowest number (the alphabetically first)
@@ -225,13 +225,15 @@ def _count_terms(
             spelling=_PAIR - 1 - pl.col("preference").max() % _PAIR,
         )
     )
-    return counted.with_columns(container_tf=_container_tf(counted, stem_keys))
+    return counted.with_columns(held_as_often=_held_as_often(counted, stem_keys))
 
 
-def _container_tf(terms: pl.DataFrame, stem_keys: pl.Series) -> pl.Series:
-    """Per term (``terms`` ordered by ``pair``), the ``tf`` of the most frequent longer
-    term of the same paper holding it, 0 if none. A bigram holds its two words; a trigram
-    its three words and its two bigrams; each is a term of the paper too."""
+def _held_as_often(terms: pl.DataFrame, stem_keys: pl.Series) -> pl.Series:
+    """Per term (``terms`` ordered by ``pair``), whether a longer term of the same paper
+    holds it and occurs as often. A bigram holds its two words; a trigram its three words
+    and its two bigrams; each is a term of the paper too, and occurs at least as often as
+    the longer term (each occurrence of the longer one holds one of its own), so "as
+    often" is "equally often": no maximum over the longer terms is needed."""
     key = stem_keys.gather(terms["pair"] % _PAIR)
     first, middle, last = _positions(key)
     trigram = pl.col("first") > 0
@@ -258,15 +260,10 @@ def _container_tf(terms: pl.DataFrame, stem_keys: pl.Series) -> pl.Series:
         .unpivot(index=["paper", "tf"], value_name="key")
         .drop_nulls("key")
     )
-    number = _number_in(stem_keys, held["key"])
-    held = (  # in order, so finding the terms below is a walk, not random probes
-        held.select(pair=pl.col("paper") * _PAIR + number, tf="tf")
-        .sort("pair")
-        .group_by("pair", maintain_order=True)
-        .agg(pl.col("tf").max())
-    )
-    at = terms["pair"].search_sorted(held["pair"])
-    return pl.zeros(terms.height, pl.UInt32, eager=True).scatter(at, held["tf"])
+    # the held term's row: the probes go paper by paper, so the search stays local
+    at = terms["pair"].search_sorted(held["paper"] * _PAIR + _number_in(stem_keys, held["key"]))
+    as_often = at.filter(held["tf"] == terms["tf"].gather(at))
+    return pl.zeros(terms.height, pl.Boolean, eager=True).scatter(as_often, True)
 
 
 def _per_paper(
@@ -283,9 +280,7 @@ def _per_paper(
         tf=pl.col("tf").cast(pl.Int32),
     )
     every = terms.select("paper", stem=pl.struct("stem_key", "tf"))
-    rankable = terms.filter(
-        (pl.col("tf") > pl.col("container_tf")) & ~pl.col("past_participle")
-    ).select(
+    rankable = terms.filter(~pl.col("held_as_often") & ~pl.col("past_participle")).select(
         "paper",
         term=pl.struct(
             "stem_key",
