@@ -30,6 +30,11 @@ URL_PATTERN = (
     rf"|\b{_KNOWN_HOSTS}/{_URL_BODY}*"  # scheme-less on a known host
 )
 
+#: Text holding none of these (in any case) has no URL_PATTERN match: each alternative of
+#: the pattern contains one. Searching 25,000 abstracts for them takes 0.01 s, extracting
+#: from them 0.35 s, and three abstracts in four (in the samples) hold none.
+MAY_HOLD_URL = r"(?i)http|www\.|github|huggingface\.co|hf\.co"
+
 TRAILING_PUNCTUATION = r"[.,;:!?'\"*]+$"
 _BRACKETS = (("(", ")"), ("[", "]"))
 
@@ -113,7 +118,8 @@ def extract_urls(abstracts: pl.DataFrame, text_column: str = "abstract") -> pl.D
     ``occurrence`` (0-based, in order of appearance) and ``url`` (canonical)."""
     keys = [c for c in abstracts.columns if c != text_column]
     return (
-        abstracts.select(*keys, pl.col(text_column).str.extract_all(URL_PATTERN).alias("url_raw"))
+        abstracts.filter(pl.col(text_column).str.contains(MAY_HOLD_URL))
+        .select(*keys, pl.col(text_column).str.extract_all(URL_PATTERN).alias("url_raw"))
         .explode("url_raw")
         .drop_nulls("url_raw")
         .with_columns(pl.int_range(pl.len()).over(keys).alias("occurrence"))

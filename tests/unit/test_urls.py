@@ -63,6 +63,22 @@ def test_scheme_less_known_hosts_are_found_but_not_inside_words():
     ]
 
 
+def test_every_kind_of_url_is_found_in_any_case():
+    text = (
+        "HTTP://A.org/x, WWW.B.org/y, GitHub.com/c/d, Foo.GitHub.IO/e, HF.CO/f and "
+        "HuggingFace.co/g; no URL in this sentence."
+    )
+    assert [url for _, url in found(text)] == [
+        "https://a.org/x",
+        "https://b.org/y",
+        "https://github.com/c/d",
+        "https://foo.github.io/e",
+        "https://huggingface.co/f",
+        "https://huggingface.co/g",
+    ]
+    assert found("No link here, only text about hubs and hf models.") == []
+
+
 def test_url_broken_after_a_hyphen_is_rejoined_and_raw_kept():
     text = "at https://github.com/xo28/efficient- NLP-multistage-training. We"
     assert found(text) == [
