@@ -3,16 +3,25 @@ calling process left as it was."""
 
 import os
 import sys
+import time
+from datetime import datetime
 
 import polars as pl
 import pytest
 
+from orchestration import workers
 from orchestration.workers import map_batches
 
 
 def where(batch: int) -> tuple[int, int, int]:
     """The batch, the process that ran it and its polars threads."""
     return batch, os.getpid(), pl.thread_pool_size()
+
+
+def where_after_a_while(batch: int) -> tuple[int, int, int]:
+    """``where``, long enough that a worker still starting gets batches too."""
+    time.sleep(0.25)
+    return where(batch)
 
 
 def allocator_setting(batch: int) -> str | None:
@@ -30,11 +39,66 @@ def fail_on_three(batch: int) -> int:
     return batch
 
 
+def fail_on_frame_three(frame: pl.DataFrame) -> pl.DataFrame:
+    fail_on_three(frame["n"][0])
+    return frame
+
+
+def frame_received(frame: pl.DataFrame) -> tuple[pl.DataFrame, str, int]:
+    """The frame as the worker got it, one column added, where its frames go and how many
+    frame files are there now."""
+    directory = workers._frame_dir
+    return frame.with_columns(doubled=pl.col("n") * 2), str(directory), len(os.listdir(directory))
+
+
+def every_kind_of_column(batch: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "text": ["a", None, "\u00e9t\u00e9"],
+            "n": pl.Series([batch, 2**63, 0], dtype=pl.UInt64),
+            "keys": [[1, 2], [], None],
+            "phrase": [{"stem": "x", "score": 1.5}, None, {"stem": "y", "score": None}],
+            "at": [datetime(2026, 1, 1), None, datetime(1999, 12, 31, 23, 59)],
+            "kind": pl.Series(["acronym", "phrase", "acronym"], dtype=pl.Categorical),
+            "change": pl.Series(["added", "removed", None], dtype=pl.Enum(["added", "removed"])),
+            "nothing": [None, None, None],
+        }
+    )
+
+
+@pytest.fixture
+def frame_dir(tmp_path, monkeypatch):
+    """Where the pools of a test keep the frames they send."""
+    monkeypatch.setattr(workers, "_SHARED_MEMORY", tmp_path)
+    return tmp_path
+
+
+def test_frames_cross_to_workers_and_back_unchanged_through_files_cleaned_after(frame_dir):
+    frames = [every_kind_of_column(batch) for batch in range(16)]
+    results = list(map_batches(frame_received, frames, workers=2))
+    for sent, (received, directory, _) in zip(frames, results, strict=True):
+        assert received.drop("doubled").equals(sent)
+        assert received.schema == sent.schema | {"doubled": pl.UInt64}
+        assert directory.startswith(str(frame_dir))
+    # a file is removed once read: only the batches in flight (4) and results have one
+    assert max(files for _, _, files in results) <= 8
+    # the frames still pickle as polars does once the pool is gone
+    assert workers._frame_dir is None
+    assert list(frame_dir.iterdir()) == []
+
+
+def test_frames_made_by_workers_arrive_whole(frame_dir):
+    made = list(map_batches(every_kind_of_column, range(5), workers=2))
+    assert [frame["n"][0] for frame in made] == list(range(5))
+    assert all(frame.equals(every_kind_of_column(batch)) for batch, frame in enumerate(made))
+    assert list(frame_dir.iterdir()) == []
+
+
 def test_many_batches_run_in_order_on_single_threaded_workers():
-    results = list(map_batches(where, range(9), workers=2))
+    results = list(map_batches(where_after_a_while, range(9), workers=2))
     assert [batch for batch, _, _ in results] == list(range(9))
-    workers = {pid for _, pid, _ in results}
-    assert os.getpid() not in workers and len(workers) == 2
+    pids = {pid for _, pid, _ in results}
+    assert os.getpid() not in pids and len(pids) == 2
     assert {threads for _, _, threads in results} == {1}
 
 
@@ -60,6 +124,9 @@ def test_a_few_batches_or_one_worker_stay_in_this_process(batches, workers):
     assert {pid for _, pid, _ in results} == {os.getpid()}
 
 
-def test_a_workers_error_reaches_the_caller():
+def test_a_workers_error_reaches_the_caller_and_no_frame_is_left(frame_dir):
     with pytest.raises(ValueError, match="batch 3 is bad"):
         list(map_batches(fail_on_three, range(8), workers=2))
+    with pytest.raises(ValueError, match="batch 3 is bad"):
+        list(map_batches(fail_on_frame_three, [pl.DataFrame({"n": [n]}) for n in range(8)]))
+    assert list(frame_dir.iterdir()) == []
