@@ -51,26 +51,30 @@ def dbt_resource() -> DbtResource:
     )
 
 
-def manifest_is_current() -> bool:
+def manifest_is_current(project: DbtProject = dbt_project) -> bool:
     """The manifest exists and is newer than every file of the dbt project."""
-    manifest = dbt_project.manifest_path
+    manifest = project.manifest_path
     if not manifest.exists():
         return False
     built = manifest.stat().st_mtime
-    generated = {dbt_project.project_dir / "target", dbt_project.project_dir / "logs"}
+    generated = {project.project_dir / "target", project.project_dir / "logs"}
     sources = (
         path
-        for path in dbt_project.project_dir.rglob("*")
+        for path in project.project_dir.rglob("*")
         if path.is_file() and not any(folder in path.parents for folder in generated)
     )
     return all(path.stat().st_mtime <= built for path in sources)
 
 
-def prepare_manifest(force: bool = False) -> Path:
+def prepare_manifest(force: bool = False, project: DbtProject = dbt_project) -> Path:
     """``dbt parse`` when the project changed since the manifest was written (or always,
-    with ``force``): writes the manifest the Definitions load."""
-    if force or not manifest_is_current():
-        parse = invoke_dbt(dbt_resource().args(["parse", "--quiet"], dbt_project.target_path))
+    with ``force``): writes the manifest the Definitions load. dbt's log goes beside it
+    (``project.target_path`` is relative, and dbt would put its log under the current
+    folder)."""
+    if force or not manifest_is_current(project):
+        target = project.manifest_path.parent
+        args = dbt_resource().args(["parse", "--quiet"], target, project.project_dir)
+        parse = invoke_dbt(args)
         if not parse.success:
             raise RuntimeError("dbt parse failed: " + "; ".join(parse.errors))
-    return dbt_project.manifest_path
+    return project.manifest_path

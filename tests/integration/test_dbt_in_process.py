@@ -5,9 +5,15 @@ import shutil
 
 import duckdb
 import pytest
+from dagster_dbt import DbtProject
 
 from orchestration.dbt_in_process import invoke_dbt
-from orchestration.dbt_project import dbt_resource
+from orchestration.dbt_project import (
+    dbt_project,
+    dbt_resource,
+    manifest_is_current,
+    prepare_manifest,
+)
 from orchestration.settings import BUILD_DB_ENV
 
 KEYWORD_KEY_TEST = "unique_combination_paper_keywords_paper_id__kind__keyword"
@@ -72,3 +78,24 @@ def test_a_bad_command_line_is_reported(tmp_path):
     assert not invocation.success
     assert invocation.results == []
     assert invocation.errors == ["DbtUsageException: No such option '--bogus'."]
+
+
+def test_preparing_the_manifest_leaves_nothing_in_the_current_folder(tmp_path, monkeypatch):
+    """dbt's own default puts its log under the current folder: a refresh run from a
+    clone's root would leave an untracked target/dbt.log there."""
+    project_dir = tmp_path / "dbt_project"
+    shutil.copytree(
+        dbt_project.project_dir, project_dir, ignore=shutil.ignore_patterns("target", "logs")
+    )
+    copy = DbtProject(project_dir=project_dir, profiles_dir=dbt_project.profiles_dir)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    assert not manifest_is_current(copy)
+    manifest = prepare_manifest(project=copy)
+
+    assert manifest == project_dir / "target" / "manifest.json"
+    assert manifest_is_current(copy)
+    assert (project_dir / "target" / "dbt.log").exists()
+    assert list(elsewhere.iterdir()) == []
