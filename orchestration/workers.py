@@ -11,9 +11,10 @@ can come before any initializer runs). The calling process's environment is rest
 at once. A run of one batch, or a machine of one core (``PAPERHOUSE_WORKERS=1``), stays
 in the calling process.
 
-Frames cross between the processes as Arrow IPC files in memory (``/dev/shm``), not
-through the pool's pipes: a pipe moved 25,000 abstracts (37 MB) in many small writes
-and context switches, so the URL model at 1M spent 8.5 s where the files take 5.8 s.
+Frames cross between the processes as Arrow IPC files in memory (``/dev/shm``, when it
+has 1 GB free; else the temporary folder), not through the pool's pipes: a pipe moved
+25,000 abstracts (37 MB) in many small writes and context switches, so the URL model at
+1M spent 8.5 s where the files take 5.8 s.
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ _frame_dir: Path | None = None
 _frame_numbers = itertools.count()
 #: Memory-backed where the system has it, so a frame file never touches the disk.
 _SHARED_MEMORY = Path("/dev/shm")
+#: Free space ``/dev/shm`` must have to be used: a batch's frame is tens of MB, and a
+#: container's ``/dev/shm`` is often 64 MB. With less, frames go to the temporary folder.
+SHARED_MEMORY_NEEDED = 1 << 30
+
+
+def frame_root(shared_memory: Path, needed: int) -> Path | None:
+    """Where a pool's frame folder goes: ``shared_memory`` if it exists with ``needed``
+    bytes free, else None (the system's temporary folder)."""
+    try:
+        stats = os.statvfs(shared_memory)
+    except OSError:
+        return None
+    return shared_memory if stats.f_bavail * stats.f_frsize >= needed else None
 
 
 def _use_frame_dir(directory: str | None) -> None:
@@ -103,7 +117,7 @@ def _pool(workers: int) -> Iterator[Pool]:
     saved = {name: os.environ.get(name) for name in _WORKER_ENV}
     main_file = main.__dict__.pop("__file__", None)
     frames = tempfile.TemporaryDirectory(
-        prefix="paperhouse-frames-", dir=_SHARED_MEMORY if _SHARED_MEMORY.is_dir() else None
+        prefix="paperhouse-frames-", dir=frame_root(_SHARED_MEMORY, SHARED_MEMORY_NEEDED)
     )
     os.environ.update(_WORKER_ENV)
     try:

@@ -2,6 +2,7 @@
 calling process left as it was."""
 
 import os
+import shutil
 import sys
 import time
 from datetime import datetime
@@ -10,7 +11,7 @@ import polars as pl
 import pytest
 
 from orchestration import workers
-from orchestration.workers import map_batches
+from orchestration.workers import frame_root, map_batches
 
 
 def where(batch: int) -> tuple[int, int, int]:
@@ -70,7 +71,15 @@ def every_kind_of_column(batch: int) -> pl.DataFrame:
 def frame_dir(tmp_path, monkeypatch):
     """Where the pools of a test keep the frames they send."""
     monkeypatch.setattr(workers, "_SHARED_MEMORY", tmp_path)
+    monkeypatch.setattr(workers, "SHARED_MEMORY_NEEDED", 0)
     return tmp_path
+
+
+def test_frames_go_to_shared_memory_only_when_it_has_room(tmp_path):
+    free = shutil.disk_usage(tmp_path).free
+    assert frame_root(tmp_path, needed=free // 2) == tmp_path
+    assert frame_root(tmp_path, needed=free * 2) is None  # a container's 64 MB /dev/shm
+    assert frame_root(tmp_path / "missing", needed=0) is None
 
 
 def test_frames_cross_to_workers_and_back_unchanged_through_files_cleaned_after(frame_dir):
