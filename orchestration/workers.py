@@ -23,6 +23,7 @@ import itertools
 import multiprocessing
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 from collections import deque
@@ -61,6 +62,7 @@ _SHARED_MEMORY = Path("/dev/shm")
 #: Free space ``/dev/shm`` must have to be used: a batch's frame is tens of MB, and a
 #: container's ``/dev/shm`` is often 64 MB. With less, frames go to the temporary folder.
 SHARED_MEMORY_NEEDED = 1 << 30
+FRAME_DIR_PREFIX = "paperhouse-frames-"
 
 
 def frame_root(shared_memory: Path, needed: int) -> Path | None:
@@ -71,6 +73,26 @@ def frame_root(shared_memory: Path, needed: int) -> Path | None:
     except OSError:
         return None
     return shared_memory if stats.f_bavail * stats.f_frsize >= needed else None
+
+
+def remove_orphaned_frame_dirs(root: Path) -> None:
+    """Remove the frame folders in ``root`` of processes that are gone: a process killed
+    with ``kill -9`` skips every cleanup, and files in ``/dev/shm`` hold memory until
+    removed. A folder's name holds the id of the process that made it."""
+    for folder in root.glob(f"{FRAME_DIR_PREFIX}*-*"):
+        pid = folder.name.removeprefix(FRAME_DIR_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _use_frame_dir(directory: str | None) -> None:
@@ -116,9 +138,9 @@ def _pool(workers: int) -> Iterator[Pool]:
     main = sys.modules["__main__"]
     saved = {name: os.environ.get(name) for name in _WORKER_ENV}
     main_file = main.__dict__.pop("__file__", None)
-    frames = tempfile.TemporaryDirectory(
-        prefix="paperhouse-frames-", dir=frame_root(_SHARED_MEMORY, SHARED_MEMORY_NEEDED)
-    )
+    root = frame_root(_SHARED_MEMORY, SHARED_MEMORY_NEEDED)
+    remove_orphaned_frame_dirs(root or Path(tempfile.gettempdir()))
+    frames = tempfile.TemporaryDirectory(prefix=f"{FRAME_DIR_PREFIX}{os.getpid()}-", dir=root)
     os.environ.update(_WORKER_ENV)
     try:
         pool = multiprocessing.get_context("spawn").Pool(workers, _use_frame_dir, (frames.name,))

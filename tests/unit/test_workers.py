@@ -3,6 +3,7 @@ calling process left as it was."""
 
 import os
 import shutil
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -11,7 +12,7 @@ import polars as pl
 import pytest
 
 from orchestration import workers
-from orchestration.workers import frame_root, map_batches
+from orchestration.workers import FRAME_DIR_PREFIX, frame_root, map_batches
 
 
 def where(batch: int) -> tuple[int, int, int]:
@@ -73,6 +74,21 @@ def frame_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(workers, "_SHARED_MEMORY", tmp_path)
     monkeypatch.setattr(workers, "SHARED_MEMORY_NEEDED", 0)
     return tmp_path
+
+
+def test_a_pool_removes_the_frame_folders_of_killed_processes(frame_dir):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    orphaned = frame_dir / f"{FRAME_DIR_PREFIX}{gone.pid}-abc"
+    orphaned.mkdir()
+    (orphaned / "1-0.arrow").write_bytes(b"x" * 1000)
+    running = frame_dir / f"{FRAME_DIR_PREFIX}{os.getpid()}-def"
+    running.mkdir()
+    unrelated = frame_dir / "someone-else"
+    unrelated.mkdir()
+
+    assert list(map_batches(fail_on_three, [1, 2, 4, 5], workers=2)) == [1, 2, 4, 5]
+    assert sorted(p.name for p in frame_dir.iterdir()) == sorted([running.name, unrelated.name])
 
 
 def test_frames_go_to_shared_memory_only_when_it_has_room(tmp_path):
