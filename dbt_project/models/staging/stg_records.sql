@@ -2,6 +2,8 @@
 -- text and the stable paper_id (derived from the normalised title only).
 -- Incremental by dump: a build cleans only the dumps loaded since the last one, and first
 -- drops the rows of dumps that are no longer loaded (superseded by a corrected version).
+-- The new dumps' hashes come in as constants (new_dump_hashes): the scan then reads the
+-- text of their records only.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -33,8 +35,10 @@ inner join loaded_dumps
         records.dump_sha256 = loaded_dumps.sha256
         and records.file_name = loaded_dumps.file_name
 {% if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as staged
-        where staged.dump_sha256 = records.dump_sha256 and staged.dump_name = records.file_name
-    )
+    where
+        records.dump_sha256 in ({{ new_dump_hashes() }})
+        and not exists (
+            select 1 from {{ this }} as staged
+            where staged.dump_sha256 = records.dump_sha256 and staged.dump_name = records.file_name
+        )
 {% endif %}
