@@ -116,7 +116,9 @@ def _vocabulary(words: pl.DataFrame, stopwords: pl.Series) -> pl.DataFrame:
     alphabetically earlier word), with their stems and whether they stop a candidate."""
     word = pl.col("word")
     return (
-        words.select(word.unique().sort())
+        # keeping the order of first sight is cheaper than not (0.09 s against 0.20 s for
+        # a batch's 5M words, polars 2.1); the sort sets the order anyway
+        words.select(word.unique(maintain_order=True).sort())
         .with_row_index("id", offset=1)
         .with_columns(
             stem=light_stem(word),
@@ -142,18 +144,25 @@ def _occurrences(words: pl.DataFrame, vocabulary: pl.DataFrame) -> pl.DataFrame:
     one = ~stops
     two = one & free(1)
     three = two & free(2)
-    second, third = word_id.shift(-1), word_id.shift(-2)
-    return (
-        words.select(
-            "paper",
-            "in_title",
-            pl.when(one).then(word_id).alias("1"),
-            pl.when(two).then(_pack(0, word_id, second)).alias("2"),
-            pl.when(three).then(_pack(word_id, second, third)).alias("3"),
-        )
-        .unpivot(index=["paper", "in_title"], value_name="key")
-        .drop_nulls("key")
-        .drop("variable")
+    words = words.select(
+        "paper",
+        "in_title",
+        a=word_id,
+        b=word_id.shift(-1),
+        c=word_id.shift(-2),
+        one=one,
+        two=two,
+        three=three,
+    )
+    a, b, c = pl.col("a"), pl.col("b"), pl.col("c")
+    # one frame per n-gram length, stacked (an unpivot of three columns with nulls took
+    # a third longer)
+    return pl.concat(
+        [
+            words.filter("one").select("paper", "in_title", key=a),
+            words.filter("two").select("paper", "in_title", key=_pack(0, a, b)),
+            words.filter("three").select("paper", "in_title", key=_pack(a, b, c)),
+        ]
     )
 
 
@@ -234,31 +243,25 @@ def _held_as_often(terms: pl.DataFrame, stem_keys: pl.Series) -> pl.Series:
     and its two bigrams; each is a term of the paper too, and occurs at least as often as
     the longer term (each occurrence of the longer one holds one of its own), so "as
     often" is "equally often": no maximum over the longer terms is needed."""
-    key = stem_keys.gather(terms["pair"] % _PAIR)
-    first, middle, last = _positions(key)
-    trigram = pl.col("first") > 0
-    held = (
-        pl.DataFrame(
-            {
-                "paper": terms["pair"] // _PAIR,
-                "tf": terms["tf"],
-                "first": first,
-                "middle": middle,
-                "last": last,
-            }
-        )
-        .filter(pl.col("middle") > 0)
-        .select(
-            "paper",
-            "tf",
-            w1=pl.when(trigram).then("first"),
-            w2="middle",
-            w3="last",
-            w12=pl.when(trigram).then(_pack(0, pl.col("first"), pl.col("middle"))),
-            w23=pl.when(trigram).then(_pack(0, pl.col("middle"), pl.col("last"))),
-        )
-        .unpivot(index=["paper", "tf"], value_name="key")
-        .drop_nulls("key")
+    words = _positions(stem_keys.gather(terms["pair"] % _PAIR))
+    longer = pl.DataFrame(
+        {
+            "paper": terms["pair"] // _PAIR,
+            "tf": terms["tf"],
+            **dict(zip(("first", "middle", "last"), words, strict=True)),
+        }
+    ).filter(pl.col("middle") > 0)
+    trigrams = longer.filter(pl.col("first") > 0)
+    first, middle, last = pl.col("first"), pl.col("middle"), pl.col("last")
+    # the held terms, one frame per kind, stacked (faster than an unpivot with nulls)
+    held = pl.concat(
+        [
+            trigrams.select("paper", "tf", key=first),
+            longer.select("paper", "tf", key=middle),
+            longer.select("paper", "tf", key=last),
+            trigrams.select("paper", "tf", key=_pack(0, first, middle)),
+            trigrams.select("paper", "tf", key=_pack(0, middle, last)),
+        ]
     )
     # the held term's row: the probes go paper by paper, so the search stays local
     at = terms["pair"].search_sorted(held["paper"] * _PAIR + _number_in(stem_keys, held["key"]))
