@@ -3,7 +3,8 @@
 -- Incremental by dump: a build cleans only the dumps loaded since the last one, and first
 -- drops the rows of dumps that are no longer loaded (superseded by a corrected version).
 -- The new dumps' hashes come in as constants (new_dump_hashes): the scan then reads the
--- text of their records only.
+-- text of their records only. The `not exists` still decides on the (hash, file name)
+-- pair: file names never enter SQL as text.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
