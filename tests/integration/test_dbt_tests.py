@@ -1,5 +1,5 @@
 """dbt on a copy of a real build database: the project's own generic test, and the
-keyphrase ranking's memory setting."""
+keyphrase ranking's memory setting; and the staging text cleanup, compiled by dbt."""
 
 import os
 import shutil
@@ -62,3 +62,39 @@ def test_the_ranking_applies_its_duckdb_memory_limit(sample_refresh, tmp_path):
     )
     assert unreadable.returncode == 1, unreadable.stdout
     assert "Memory must have a number" in unreadable.stdout, unreadable.stdout
+
+
+#: Texts that need each rule of the ``clean_text`` macro (alone, and one rule's output
+#: feeding the next), and texts it must leave alone, with what the cleanup makes of them.
+CLEANED = {
+    "S\\'umulas and T\\\"ulu": "Súmulas and Tülu",
+    "na\\\"{\\i}ve and caf\\'{e}": "naïve and café",
+    "\\^{o} and \\`a and \\~n": "ô and à and ñ",
+    "results. % Moreover": "results. Moreover",
+    "results. \\% Moreover": "results. Moreover",
+    "5% of the cases, 10 \\% of the rest": "5% of the cases, 10 % of the rest",
+    "Done. % ": "Done.",
+    "a $\\rightarrow$ b": "a $→$ b",
+    "x rightarrow y leftarrow z, narrow": "x → y ← z, narrow",
+    "a -- b --- c": "a – b — c",
+    "https://x.org/a--b and a--b": "https://x.org/a--b and a--b",
+    "  lots\tof\n\nspace  ": "lots of space",
+    "plain text": "plain text",
+}
+
+
+def test_clean_text_applies_its_rules_in_order_and_only_where_needed(tmp_path):
+    compiled = _dbt(
+        tmp_path / "build.duckdb",
+        tmp_path / "target",
+        "compile",
+        "--quiet",
+        "--inline",
+        "select t, {{ clean_text('t') }} as cleaned from cases",
+    )
+    assert compiled.returncode == 0, compiled.stdout
+
+    con = duckdb.connect()
+    con.execute("create table cases (t varchar)")
+    con.executemany("insert into cases values (?)", [[text] for text in CLEANED])
+    assert dict(con.execute(compiled.stdout).fetchall()) == CLEANED
