@@ -49,7 +49,7 @@
     {%- for pattern, replacement in rules -%}
         {%- set group.sql = "regexp_replace(" ~ group.sql ~ ", " ~ pattern ~ ", " ~ replacement ~ ", 'g')" -%}
     {%- endfor -%}
-    {#- the one-element list names the text so far `s` for the test and the rules -#}
+    {#- the one-element list names the text so far `s`, for contains() and the rules -#}
     {%- set ns.sql = "list_transform([" ~ ns.sql ~ "], lambda s: case when contains(s, '"
         ~ literal ~ "') then " ~ group.sql ~ " else s end)[1]" -%}
 {%- endfor -%}
