@@ -100,6 +100,24 @@ def load_suite(path: Path, scope: str | None = None) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(name=data["name"], expectations=expectations, meta=data.get("meta"))
 
 
+def split_suite(
+    suite: gx.ExpectationSuite, types: tuple[str, ...]
+) -> tuple[gx.ExpectationSuite, list[gx.ExpectationSuite]]:
+    """The suite without its expectations of ``types``, and a suite of its own for each of
+    those, in suite order."""
+
+    def of(expectations: list) -> gx.ExpectationSuite:
+        return gx.ExpectationSuite(
+            name=suite.name,
+            expectations=[e.configuration.to_json_dict() for e in expectations],
+            meta=suite.meta,
+        )
+
+    picked = [e for e in suite.expectations if e.configuration.type in types]
+    rest = [e for e in suite.expectations if e.configuration.type not in types]
+    return of(rest), [of([e]) for e in picked]
+
+
 COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 

@@ -6,7 +6,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.execution_engine import pandas_execution_engine
 
-from orchestration.checks.gates import GATES, GATES_BY_NAME, run_gate
+from orchestration.checks.gates import GATES, GATES_BY_NAME, rows_with_repeated_keys, run_gate
 from orchestration.checks.gx_validation import (
     expectation_raised,
     load_suite,
@@ -123,3 +123,29 @@ def test_a_column_only_checked_for_nulls_reaches_gx_as_a_flag_and_a_null_still_f
     con.execute("update raw.records set abstract = null")
     failed = {(o.expectation, o.column) for o in run_gate(con, gate).failed}
     assert ("expect_column_values_to_not_be_null", "abstract") in failed
+
+
+def test_uniqueness_sees_the_rows_whose_key_repeats_and_a_missing_key_column_fails(tmp_path):
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.keywords as select 'k' || i as keyword, 'phrase' as kind,"
+        " 1 as n_papers from range(1000) as r(i)"
+    )
+    gate = GATES_BY_NAME["gx_keywords"]
+    key = {"keyword": set(), "kind": set()}
+    assert rows_with_repeated_keys(con, gate.query, key).empty
+    assert run_gate(con, gate).success
+
+    con.execute("insert into marts.keywords values ('k7', 'phrase', 2)")
+    repeated = rows_with_repeated_keys(con, gate.query, key)
+    assert repeated.values.tolist() == [["k7", "phrase"], ["k7", "phrase"]]
+    [failed] = run_gate(con, gate).failed
+    assert failed.expectation == "expect_compound_columns_to_be_unique"
+    assert failed.unexpected_count == 2
+    assert failed.examples == [{"keyword": "k7", "kind": "phrase"}] * 2
+
+    con.execute("alter table marts.keywords drop column kind")
+    outcome = run_gate(con, gate)
+    assert not outcome.success
+    assert "expect_compound_columns_to_be_unique" in {o.expectation for o in outcome.raised}
