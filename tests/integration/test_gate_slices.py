@@ -70,6 +70,26 @@ def test_abstract_mess_found_in_duckdb_fails_the_gate_with_the_abstract(build, m
     assert failed.examples[0].endswith(mess)
 
 
+def test_a_repeated_key_in_a_slice_fails_its_uniqueness_expectation(build):
+    """A slice reaches GX in one frame, its keys unfiltered (a gate that validates every
+    row hands uniqueness only the rows whose key hash repeats)."""
+    sha, records = third_dump(build)
+    build.execute(
+        "update ops.dump_files set loaded_at = ? where sha256 = ?",
+        [datetime.now(UTC).replace(tzinfo=None), sha],
+    )
+    build.execute(
+        "insert into raw.records select * from raw.records"
+        " where dump_sha256 = ? order by line_number limit 1",
+        [sha],
+    )
+    outcome = run_gate(build, GATES_BY_NAME["gx_raw_records"])
+    assert outcome.sliced and outcome.rows == records + 1
+    [repeated] = outcome.failed
+    assert repeated.expectation == "expect_compound_columns_to_be_unique"
+    assert repeated.unexpected_count == 2
+
+
 def test_table_scope_expectations_check_the_whole_table_in_a_slice(build):
     build.execute(
         "delete from staging.stg_records where rowid = (select min(rowid) from staging.stg_records)"

@@ -84,12 +84,19 @@ def test_every_committed_suite_loads_and_says_something():
         assert len(loaded.expectations) >= 4, path.name
 
 
-def test_gate_sends_only_read_columns_and_a_missing_one_fails(tmp_path):
+def keywords_build(tmp_path, rows: str) -> duckdb.DuckDBPyConnection:
+    """A build database whose ``marts.keywords`` holds ``rows`` (a select)."""
     con = duckdb.connect(str(tmp_path / "build.duckdb"))
     con.execute("create schema marts")
-    con.execute(
-        "create table marts.keywords as select 'LLMs' as keyword, 'acronym' as kind,"
-        " 3 as n_papers, repeat('x', 100) as unread_text"
+    con.execute(f"create table marts.keywords as {rows}")
+    return con
+
+
+def test_gate_sends_only_read_columns_and_a_missing_one_fails(tmp_path):
+    con = keywords_build(
+        tmp_path,
+        "select 'LLMs' as keyword, 'acronym' as kind, 3 as n_papers,"
+        " repeat('x', 100) as unread_text",
     )
     gate = GATES_BY_NAME["gx_keywords"]
     columns = suite_columns(load_suite(gate.suite_path))
@@ -126,11 +133,9 @@ def test_a_column_only_checked_for_nulls_reaches_gx_as_a_flag_and_a_null_still_f
 
 
 def test_uniqueness_sees_the_rows_whose_key_repeats_and_a_missing_key_column_fails(tmp_path):
-    con = duckdb.connect(str(tmp_path / "build.duckdb"))
-    con.execute("create schema marts")
-    con.execute(
-        "create table marts.keywords as select 'k' || i as keyword, 'phrase' as kind,"
-        " 1 as n_papers from range(1000) as r(i)"
+    con = keywords_build(
+        tmp_path,
+        "select 'k' || i as keyword, 'phrase' as kind, 1 as n_papers from range(1000) as r(i)",
     )
     gate = GATES_BY_NAME["gx_keywords"]
     key = {"keyword": set(), "kind": set()}
