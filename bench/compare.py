@@ -3,9 +3,10 @@
     uv run python bench/compare.py bench/results/1000000-at-41eaf14.json bench/results/1000000.json
 
 Stage times are grouped as in the README (the gates of a layer together); the last rows
-are the peak RSS and, when both files have one, the machine calibration
-(``bench/calibrate.py``, taken before the full refresh and after the incremental one):
-only runs whose calibrations agree compare the code alone.
+are the peak RSS, the CPU time of the process tree (user and system: much system time
+means the kernel was slow to hand out memory) and, when both files have one, the machine
+calibration (``bench/calibrate.py``, taken before the full refresh and after the
+incremental one): only runs whose calibrations agree compare the code alone.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ def _runs(result: dict) -> tuple[dict, dict]:
     return by_label["full"], by_label["incremental"]
 
 
+def _cpu(run: dict) -> str:
+    """A run's CPU time, user and system; older results have none."""
+    if "cpu_user_s" not in run:
+        return "-"
+    return f"{run['cpu_user_s']:.1f}, {run['cpu_system_s']:.1f}"
+
+
 def _calibration(result: dict, when: str) -> str:
     sample = result.get("calibration", {}).get(when)
     return f"{sample['duckdb_s']:.2f}, {sample['python_s']:.2f}" if sample else "-"
@@ -78,6 +86,8 @@ def table(before: dict, now: dict) -> str:
     )
     peaks = " | ".join(f"{run['peak_rss_mb']:,.0f}" for run in columns)
     lines.append(f"| peak RSS of the process tree (MiB) | {peaks} |")
+    cpu = " | ".join(_cpu(run) for run in columns)
+    lines.append(f"| CPU time of the process tree (user s, system s) | {cpu} |")
     # sampled before the full refresh and after the incremental one
     calibrations = (
         _calibration(before, "before"),

@@ -8,8 +8,9 @@ as a child process and time it, then add one more 500-paper dump and time the se
 refresh. Wall time per stage comes from the refresh's own progress lines (ingest, each
 dbt layer, each gate, publish; ``startup`` is the time before the first line); peak RSS
 is the largest sum of the resident sets of the refresh process and all its children
-(the workers of the Python models), sampled every 50 ms from /proc. Prints a table and
-writes it as JSON.
+(the workers of the Python models), sampled every 50 ms from /proc; CPU time is the
+user and system time of the refresh and all its children. Prints a table and writes it
+as JSON.
 
 The machine's speed is measured too, before and after (``bench/calibrate.py``): compare
 runs whose calibrations agree. ``bench/compare.py`` prints two result files side by side.
@@ -25,6 +26,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -84,6 +86,11 @@ class Run:
     peak_stage: str = ""
     exit_code: int = 0
     stages: dict[str, float] = field(default_factory=dict)
+    #: CPU time of the refresh and its children. System time grows when the kernel is
+    #: slow to hand out memory and page cache (README, "Performance"), user time when
+    #: the cores are
+    cpu_user_s: float = 0.0
+    cpu_system_s: float = 0.0
 
 
 def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
@@ -92,6 +99,8 @@ def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
     stages: dict[str, float] = defaultdict(float)
     peak, peak_at = 0, 0.0
     started = time.perf_counter()
+    # the children this process has waited for so far; the refresh waits for its own
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     command = [sys.executable, "-m", "orchestration.cli", "refresh"]
     with log.open("w") as out:
         child = subprocess.Popen(
@@ -124,6 +133,9 @@ def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
         done.set()
         sampler.join()
     run.wall_s = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run.cpu_user_s = round(cpu_after.ru_utime - cpu_before.ru_utime, 1)
+    run.cpu_system_s = round(cpu_after.ru_stime - cpu_before.ru_stime, 1)
     stages["shutdown"] += run.wall_s - last
     run.stages = {k: round(v, 2) for k, v in stages.items()}
     run.peak_rss_mb = round(peak / 2**20, 1)
@@ -150,6 +162,9 @@ def print_table(full: Run, incremental: Run) -> None:
     print(f"{'total wall':<34}{full.wall_s:>12.2f}{incremental.wall_s:>18.2f}")
     rss = f"{full.peak_rss_mb:>12.1f}{incremental.peak_rss_mb:>18.1f}"
     print(f"{'peak RSS of the tree (MB)':<34}{rss}")
+    for name, attribute in (("CPU user", "cpu_user_s"), ("CPU system", "cpu_system_s")):
+        a, b = getattr(full, attribute), getattr(incremental, attribute)
+        print(f"{name + ' (s)':<34}{a:>12.1f}{b:>18.1f}")
     for run in (full, incremental):
         print(f"  {run.label} peaked at {run.peak_at_s:.1f} s, in {run.peak_stage}")
 

@@ -45,6 +45,17 @@ def test_rows_sum_the_stages_of_their_group_for_each_run():
     assert rows["peak RSS of the process tree (MiB)"] == ["5,000", "5,000", "1,000", "1,000"]
 
 
+def test_cpu_row_shows_user_and_system_time_or_a_dash_for_an_older_result():
+    now = _result(1.0)
+    for run, (user, system) in zip(now["runs"], ((310.4, 52.0), (41.2, 6.5)), strict=True):
+        run |= {"cpu_user_s": user, "cpu_system_s": system}
+    [row] = [line for line in table(_result(1.0), now).splitlines() if "CPU" in line]
+    assert (
+        row
+        == "| CPU time of the process tree (user s, system s) | - | 310.4, 52.0 | - | 41.2, 6.5 |"
+    )
+
+
 def test_calibration_row_shows_each_sample_or_a_dash_when_a_run_has_none():
     calibration = {
         "before": {"duckdb_s": 1.5, "python_s": 0.4},
