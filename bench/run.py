@@ -76,6 +76,13 @@ def tree_rss(root: int) -> int:
     return total
 
 
+def waited_children_cpu() -> tuple[float, float]:
+    """User and system seconds of every child this process has waited for so far, with
+    the children those waited for (a refresh waits for its worker processes)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime, usage.ru_stime
+
+
 @dataclass
 class Run:
     label: str
@@ -99,8 +106,7 @@ def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
     stages: dict[str, float] = defaultdict(float)
     peak, peak_at = 0, 0.0
     started = time.perf_counter()
-    # the children this process has waited for so far; the refresh waits for its own
-    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    user_before, system_before = waited_children_cpu()
     command = [sys.executable, "-m", "orchestration.cli", "refresh"]
     with log.open("w") as out:
         child = subprocess.Popen(
@@ -133,9 +139,9 @@ def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
         done.set()
         sampler.join()
     run.wall_s = time.perf_counter() - started
-    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run.cpu_user_s = round(cpu_after.ru_utime - cpu_before.ru_utime, 1)
-    run.cpu_system_s = round(cpu_after.ru_stime - cpu_before.ru_stime, 1)
+    user, system = waited_children_cpu()
+    run.cpu_user_s = round(user - user_before, 1)
+    run.cpu_system_s = round(system - system_before, 1)
     stages["shutdown"] += run.wall_s - last
     run.stages = {k: round(v, 2) for k, v in stages.items()}
     run.peak_rss_mb = round(peak / 2**20, 1)

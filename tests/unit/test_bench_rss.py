@@ -1,5 +1,6 @@
 """bench/run.py's peak memory: every process of the tree counts once, and a child that
-has not exec'd yet (it shares its parent's pages) does not count its parent's again."""
+has not exec'd yet (it shares its parent's pages) does not count its parent's again. Its
+CPU time counts the children's children too."""
 
 import os
 import subprocess
@@ -7,7 +8,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from run import tree_rss
+from run import tree_rss, waited_children_cpu
 
 MB = 2**20
 
@@ -51,3 +52,13 @@ def test_a_child_running_its_own_program_is_counted():
     finally:
         child.communicate("\n")
     assert with_child >= alone + 200 * MB
+
+
+def test_cpu_time_counts_the_work_of_a_child_and_of_the_child_it_waits_for():
+    # the child only waits; its own child (as a refresh's worker) burns 0.5 s of CPU
+    # (user and system: reading the CPU clock is itself a system call)
+    burn = "import time; end = time.process_time() + 0.5\nwhile time.process_time() < end: pass"
+    wait = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}])"
+    before = sum(waited_children_cpu())
+    subprocess.run([sys.executable, "-c", wait], check=True)
+    assert sum(waited_children_cpu()) - before >= 0.5
