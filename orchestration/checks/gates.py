@@ -412,8 +412,7 @@ def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
         rows_query = gate.query
         if since is not None and gate.slice:
             rows_query = f"select * from ({gate.query}) as gated where {gate.slice}"
-        # a slice (the papers of one dump) is small, and its query is what costs: GX
-        # checks its keys in the one frame
+        # uniqueness on its own rows for a whole table only (module docs)
         per_row, uniqueness = (
             split_suite(rows_suite, UNIQUENESS) if since is None else (rows_suite, [])
         )
