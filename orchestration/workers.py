@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 from collections import deque
@@ -100,6 +101,17 @@ def _use_frame_dir(directory: str | None) -> None:
     _frame_dir = None if directory is None else Path(directory)
 
 
+def _start_worker(directory: str) -> None:
+    """Each worker's first step: it sends frames through ``directory``, and it dies on
+    SIGTERM. A process started with SIGTERM ignored keeps ignoring it, and Dagster leaves
+    SIGTERM ignored after an in-process run in a process that ignores SIGINT (it maps
+    SIGTERM to SIGINT's handler), such as one a script started in the background. Until
+    this step runs, a worker ignores SIGTERM too, so pools are closed, never terminated
+    (``_pool``)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _use_frame_dir(directory)
+
+
 def _reduce_frame(frame: pl.DataFrame):
     """How multiprocessing pickles a frame: while a pool runs, as the path of an IPC file
     holding it (a name never used before: the reader may map the file); else as polars
@@ -143,7 +155,7 @@ def _pool(workers: int) -> Iterator[Pool]:
     frames = tempfile.TemporaryDirectory(prefix=f"{FRAME_DIR_PREFIX}{os.getpid()}-", dir=root)
     os.environ.update(_WORKER_ENV)
     try:
-        pool = multiprocessing.get_context("spawn").Pool(workers, _use_frame_dir, (frames.name,))
+        pool = multiprocessing.get_context("spawn").Pool(workers, _start_worker, (frames.name,))
     finally:
         if main_file is not None:
             main.__file__ = main_file
@@ -157,7 +169,10 @@ def _pool(workers: int) -> Iterator[Pool]:
         yield pool
     finally:
         _use_frame_dir(None)
-        pool.terminate()
+        # closed, not terminated: each worker finishes the batches it has (at most two,
+        # even after an error) and ends at its end-of-work message. Terminating relies
+        # on SIGTERM, which a worker still starting up may ignore (see _start_worker).
+        pool.close()
         pool.join()
         frames.cleanup()
 

@@ -3,10 +3,12 @@ calling process left as it was."""
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -39,6 +41,10 @@ def fail_on_three(batch: int) -> int:
     if batch == 3:
         raise ValueError("batch 3 is bad")
     return batch
+
+
+def dies_on_sigterm(batch: int) -> bool:
+    return signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
 def fail_on_frame_three(frame: pl.DataFrame) -> pl.DataFrame:
@@ -89,6 +95,43 @@ def test_a_pool_removes_the_frame_folders_of_killed_processes(frame_dir):
 
     assert list(map_batches(fail_on_three, [1, 2, 4, 5], workers=2)) == [1, 2, 4, 5]
     assert sorted(p.name for p in frame_dir.iterdir()) == sorted([running.name, unrelated.name])
+
+
+def test_workers_die_on_sigterm_even_when_the_caller_ignores_it():
+    # a worker that kept the caller's SIG_IGN (Dagster leaves it so after a run, when
+    # SIGINT is ignored) would outlive any SIGTERM
+    ignored = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        assert list(map_batches(dies_on_sigterm, range(4), workers=2)) == [True] * 4
+    finally:
+        signal.signal(signal.SIGTERM, ignored)
+
+
+POOLS_IN_A_PROCESS_IGNORING_SIGTERM = """
+import contextlib
+import signal
+from orchestration.workers import map_batches
+from tests.unit.test_workers import fail_on_three
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for _ in range(10):
+        assert list(map_batches(fail_on_three, [1, 2, 4, 5], workers=2)) == [1, 2, 4, 5]
+        with contextlib.suppress(ValueError):
+            list(map_batches(fail_on_three, range(8), workers=2))
+"""
+
+
+def test_pools_end_in_a_process_that_ignores_sigterm(tmp_path):
+    # pools are closed, not terminated, after an error too: terminating sends SIGTERM,
+    # which a worker still starting up (before it resets it) ignores, and the pool
+    # then waited for it forever
+    script = tmp_path / "pools.py"
+    script.write_text(POOLS_IN_A_PROCESS_IGNORING_SIGTERM)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=Path(__file__).parents[2], timeout=60, check=False
+    )
+    assert done.returncode == 0
 
 
 def test_frames_go_to_shared_memory_only_when_it_has_room(tmp_path):
