@@ -93,9 +93,8 @@ class Run:
     peak_stage: str = ""
     exit_code: int = 0
     stages: dict[str, float] = field(default_factory=dict)
-    #: CPU time of the refresh and its children. System time grows when the kernel is
-    #: slow to hand out memory and page cache (README, "Performance"), user time when
-    #: the cores are
+    #: CPU time of the refresh and its children, user and system. System time grows
+    #: when the kernel is slow to hand out memory and page cache (README, "Performance")
     cpu_user_s: float = 0.0
     cpu_system_s: float = 0.0
 

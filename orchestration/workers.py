@@ -103,10 +103,11 @@ def _use_frame_dir(directory: str | None) -> None:
 
 def _start_worker(directory: str) -> None:
     """Each worker's first step: it sends frames through ``directory``, and it dies on
-    SIGTERM. A process started with SIGTERM ignored keeps ignoring it, and Dagster leaves
-    SIGTERM ignored after an in-process run in a process that ignores SIGINT (it maps
-    SIGTERM to SIGINT's handler), such as one a script started in the background. Until
-    this step runs, a worker ignores SIGTERM too, so pools are closed, never terminated
+    SIGTERM, so that stopping the refresh's process group stops its workers too. A
+    process started with SIGTERM ignored keeps ignoring it, and Dagster leaves SIGTERM
+    ignored after an in-process run in a process that ignores SIGINT (it maps SIGTERM to
+    SIGINT's handler), such as one a script started in the background. Until this step
+    runs, a worker ignores SIGTERM too, so pools are closed, never terminated
     (``_pool``)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _use_frame_dir(directory)

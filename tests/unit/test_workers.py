@@ -108,7 +108,6 @@ def test_workers_die_on_sigterm_even_when_the_caller_ignores_it():
 
 
 POOLS_IN_A_PROCESS_IGNORING_SIGTERM = """
-import contextlib
 import signal
 from orchestration.workers import map_batches
 from tests.unit.test_workers import fail_on_three
@@ -117,8 +116,12 @@ if __name__ == "__main__":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for _ in range(10):
         assert list(map_batches(fail_on_three, [1, 2, 4, 5], workers=2)) == [1, 2, 4, 5]
-        with contextlib.suppress(ValueError):
+        try:
             list(map_batches(fail_on_three, range(8), workers=2))
+        except ValueError as error:
+            assert str(error) == "batch 3 is bad"
+        else:
+            raise AssertionError("the error of batch 3 did not reach the caller")
 """
 
 
