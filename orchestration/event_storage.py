@@ -1,4 +1,5 @@
-"""Dagster's SQLite event log, writing a batch of asset events in one transaction.
+"""Dagster's SQLite event log, writing a batch of asset events in one transaction, and every
+event on a kept connection.
 
 A refresh of thousands of dump versions (one Dagster partition each) emits a "planned"
 and a "materialization" event per partition and ingest asset: 12,600 events for 2,100
@@ -15,21 +16,42 @@ every event row in one insert, the asset index rows in one insert, and the asset
 event of that kind, which is the row the stock storage leaves after its one-by-one
 updates. Other events keep the stock path, in their order within the batch. What ends up
 stored equals what the stock storage stores (``tests/integration/test_event_storage.py``).
+
+Every event also pays for its connections. The stock storage builds a new SQLAlchemy
+engine for each connection it opens (one to three per event, and one more per check
+event to ask whether the asset-check table exists), and a new engine inspects the database
+on its first connection: one more dump's refresh stored 350 events one by one in 4.6 s,
+13 ms each, and its one batch in 1.8 s. This storage keeps one engine and one open
+connection per database file (the index and the latest runs), each used by one thread at
+a time under the storage's lock, and remembers the tables it has found: 0.9 s and 0.6 to
+0.8 s. Each event is still its own committed transaction, which other processes (the UI)
+see at once; the connections close with the instance.
 """
 
 from __future__ import annotations
 
+import os
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from dagster._core.events import ASSET_EVENTS
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy.engine import Connection, Engine
 
 #: Dagster stores events in batches of up to this many when the variable is set.
 BATCH_SIZE_ENV = "DAGSTER_EVENT_BATCH_SIZE"
 BATCH_SIZE = 1000
+#: Database files with a connection kept open at once: the index and the latest runs.
+KEPT_DATABASES = 8
 
 
 def _is_asset_event(event: EventLogEntry) -> bool:
@@ -53,13 +75,71 @@ def _runs_of(events: Sequence[EventLogEntry]) -> Iterator[tuple[bool, list[Event
 
 
 class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
-    """``SqliteEventLogStorage`` with a real ``store_event_batch`` (see the module docs)."""
+    """``SqliteEventLogStorage`` with a real ``store_event_batch`` and kept connections
+    (see the module docs)."""
+
+    def __init__(self, base_dir: str, inst_data: Any = None) -> None:
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_seen: set[str] = set()
+        super().__init__(base_dir, inst_data)
 
     @classmethod
     def from_config_value(  # type: ignore[override]
         cls, inst_data: Any, config_value: Any
     ) -> BatchingSqliteEventLogStorage:
         return cls(inst_data=inst_data, **config_value)
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        """The stock ``_connect`` (a transaction on the shard's file, created and migrated
+        on first use) on the shard's kept connection."""
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+            if shard != INDEX_SHARD_NAME:
+                # the UI follows a running run by watching the run's file for changes; the
+                # events now stay in its write-ahead log, beside it, until a checkpoint
+                os.utime(self.path_for_shard(shard))
+
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index database has the table; tables are never dropped, so a table
+        once found is not looked for again."""
+        if table_name not in self._tables_seen and super().has_table(table_name):
+            self._tables_seen.add(table_name)
+        return table_name in self._tables_seen
+
+    def dispose(self) -> None:
+        """Close the kept connections too (SQLite then folds and removes each ``-wal``)."""
+        self._dispose_engines()
+        super().dispose()
+
+    def wipe(self) -> None:
+        self._dispose_engines()  # the files are deleted: no connection may outlive them
+        super().wipe()
+
+    def _engine(self, shard: str) -> Engine:
+        """The shard's engine: a pool of one connection, kept for the latest shards."""
+        engines = self._engines
+        if shard in engines:
+            engines.move_to_end(shard)
+        else:
+            engines[shard] = create_engine(
+                self.conn_string_for_shard(shard),
+                pool_size=1,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+            )
+            while len(engines) > KEPT_DATABASES:
+                engines.popitem(last=False)[1].dispose()
+        return engines[shard]
+
+    def _dispose_engines(self) -> None:
+        with self._db_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         for is_asset, run in _runs_of(events):

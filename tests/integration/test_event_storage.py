@@ -1,11 +1,18 @@
 """The batching event log stores exactly what Dagster's own SQLite event log stores."""
 
+import logging
 import os
+import queue
+import time
+from collections import Counter
 from pathlib import Path
 
 import dagster as dg
 import pytest
+import sqlalchemy
+from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
+from sqlalchemy.pool import Pool
 
 from orchestration.event_storage import BATCH_SIZE_ENV, BatchingSqliteEventLogStorage
 from orchestration.jobs import partition_range_tags
@@ -108,6 +115,59 @@ def test_batched_events_are_stored_as_dagster_stores_them(tmp_path, monkeypatch)
     assert stored == expected
     assert stored["assets"][ASSETS[0]]["partitions"] == KEYS
     assert stored["planned_partitions"] == len(KEYS)
+
+
+def test_a_run_opens_each_database_file_once_and_closing_the_instance_closes_them(
+    tmp_path, monkeypatch
+):
+    opened: list[str] = []
+
+    def count(connection, _record) -> None:
+        opened.append(connection.execute("pragma database_list").fetchone()[2])
+
+    sqlalchemy.event.listen(Pool, "connect", count)
+    try:
+        with _instance(tmp_path / "home", batching=True) as instance:
+            stored, _ = _run(instance, monkeypatch)
+            events = len(stored["log"])
+        runs = tmp_path / "home" / "history" / "runs"
+        event_log = [Path(name).name for name in opened if Path(name).parent == runs]
+        # the stock storage opens one to three connections per event: 525 for these 176
+        assert events > 150
+        assert "index.db" in event_log
+        # creating and migrating each file, finding two tables, and one kept connection each
+        assert len(event_log) <= 10, Counter(event_log)
+        # closed with the instance: SQLite folded and removed every write-ahead log
+        assert not list(runs.glob("*-wal"))
+    finally:
+        sqlalchemy.event.remove(Pool, "connect", count)
+
+
+def test_a_second_instance_watching_a_run_sees_each_event_as_it_is_stored(tmp_path):
+    """What the UI does when it shows a running run of the CLI's instance."""
+    seen: queue.Queue[str] = queue.Queue()
+    with (
+        _instance(tmp_path / "home", batching=True) as writer,
+        dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path / "home"))) as reader,
+    ):
+        storage = writer.event_log_storage
+        storage.store_event(_message("run-1", "first"))  # the run's file exists from here
+        reader.event_log_storage.watch("run-1", None, lambda entry, _: seen.put(entry.message))
+        # the watcher reads the run from its start once the file changes
+        storage.store_event(_message("run-1", "second"))
+        assert [seen.get(timeout=10), seen.get(timeout=10)] == ["first", "second"]
+        storage.store_event(_message("run-1", "third"))
+        assert seen.get(timeout=10) == "third"
+
+
+def _message(run_id: str, text: str) -> EventLogEntry:
+    return EventLogEntry(
+        error_info=None,
+        level=logging.INFO,
+        user_message=text,
+        run_id=run_id,
+        timestamp=time.time(),
+    )
 
 
 def test_the_cli_instance_writes_events_in_batches(tmp_path):
