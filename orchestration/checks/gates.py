@@ -46,9 +46,12 @@ NEW_DUMP_PAPERS = f"(select paper_id from staging.stg_records where dump_sha256 
 #: Row predicate: the row's paper has a record in one of those dumps.
 OF_NEW_DUMP_PAPERS = f"paper_id in {NEW_DUMP_PAPERS}"
 #: Row predicate: the row's paper is in a new dump or had its keyphrases ranked since.
+#: One IN over both sets: with an OR of two, DuckDB tested every row against each, which
+#: for the 11M rows of paper_keywords took 1.0 to 1.4 s a one-dump slice at 1M, not 0.25 s.
 OF_CHANGED_KEYWORD_PAPERS = f"""
-    paper_id in {NEW_DUMP_PAPERS}
-    or paper_id in (
+    paper_id in (
+        select paper_id from staging.stg_records where dump_sha256 in {NEW_DUMPS}
+        union all
         select paper_id from intermediate.int_paper_phrases
         where ranked_at > getvariable('gate_since')
     )

@@ -54,6 +54,39 @@ def test_after_a_pass_only_rows_of_newly_loaded_dumps_are_validated(build):
     assert [(o.column, o.unexpected_count) for o in outcome.failed] == [("title", 1)]
 
 
+@pytest.mark.parametrize("gate", ["gx_paper_keywords", "gx_keywords"])
+def test_keyword_slices_hold_the_papers_of_new_dumps_and_of_new_rankings_once(build, gate):
+    now = datetime.now(UTC).replace(tzinfo=None)
+    assert run_gate(build, GATES_BY_NAME[gate]).rows == 0
+    sha, _ = third_dump(build)
+    build.execute("update ops.dump_files set loaded_at = ? where sha256 = ?", [now, sha])
+    dump_papers = "select paper_id from staging.stg_records where dump_sha256 = $sha"
+    # re-ranked: one paper of the new dump (to count once) and one paper of no new dump
+    build.execute(
+        "update intermediate.int_phrase_ranking set ranked_at = $now where paper_id in"
+        f" ((select min(paper_id) from ({dump_papers}))"
+        f" union all (select min(paper_id) from intermediate.int_paper_phrases"
+        f" where paper_id not in ({dump_papers})))",
+        {"now": now, "sha": sha},
+    )
+    changed = (
+        f"select paper_id from ({dump_papers}) union"
+        " select paper_id from intermediate.int_paper_phrases where ranked_at = $now"
+    )
+    rows = {
+        "gx_paper_keywords": f"select count(*) from marts.paper_keywords"
+        f" where paper_id in ({changed})",
+        "gx_keywords": "select count(*) from marts.keywords where keyword in"
+        f" (select keyword from marts.paper_keywords where paper_id in ({changed}))",
+    }[gate]
+    expected = build.execute(rows, {"now": now, "sha": sha}).fetchone()[0]
+
+    outcome = run_gate(build, GATES_BY_NAME[gate])
+
+    assert outcome.success and outcome.sliced
+    assert outcome.rows == expected > 0
+
+
 @pytest.mark.parametrize(
     "mess", ["two  spaces", "a LaTeX rightarrow arrow", "an accent: caf\\'e", "trailing "]
 )
