@@ -15,6 +15,7 @@ goes to GX in one frame: reading it twice more would cost more than its few keys
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -94,6 +95,36 @@ class Gate:
     totals: str | None = None
     #: the query itself narrows to what changed when ``gate_since`` is set
     since_aware: bool = False
+    #: the slice picks rows of the gated table by row id first (``sliced_query``); the
+    #: query must then read the table once, as ``from <table>`` without an alias, and the
+    #: slice only read the table's columns
+    slice_by_rowid: bool = False
+
+    def __post_init__(self) -> None:
+        if self.slice_by_rowid and len(self._table_read.findall(self.query)) != 1:
+            raise ValueError(f"{self.name}: the query must read {self.table} once, unaliased")
+
+    @property
+    def _table_read(self) -> re.Pattern:
+        return re.compile(rf"\bfrom {re.escape(self.table)}\b(?!\s+as\b)")
+
+    def sliced_query(self) -> str:
+        """The query over only the rows of the slice.
+
+        Filtering the query's rows works for every gate. But a slice on a scattered key
+        (``paper_id`` is a hash) cannot skip any part of the table, so DuckDB read every
+        column the query needs for all rows: 1.7 GB of abstracts (1.7 to 2.5 s when not
+        cached) to validate 500 papers of ``int_papers`` at 1M. With ``slice_by_rowid``,
+        the slice finds its rows' ids first, reading only the key, and the table is then
+        read at those ids, which new rows keep together at its end: 0.13 GB, 0.2 s."""
+        if not self.slice_by_rowid:
+            return f"select * from ({self.query}) as gated where {self.slice}"
+        table, alias = self.table, self.asset_key[-1]
+        picked = (
+            f"(select * from {table} where rowid in"
+            f" (select rowid from {table} where {self.slice})) as {alias}"
+        )
+        return self._table_read.sub(lambda _: f"from {picked}", self.query)
 
     @property
     def table(self) -> str:
@@ -199,6 +230,7 @@ GATES: tuple[Gate, ...] = (
         description="Deduplicated papers: one row per paper_id, records >= dumps.",
         query="select * from intermediate.int_papers",
         slice=OF_NEW_DUMP_PAPERS,
+        slice_by_rowid=True,
         totals="select count(*) as n_rows from intermediate.int_papers",
     ),
     Gate(
@@ -335,6 +367,7 @@ GATES: tuple[Gate, ...] = (
             from marts.papers
         """,
         slice=OF_NEW_DUMP_PAPERS,
+        slice_by_rowid=True,
         totals="""
             select
                 count(*) as n_rows,
@@ -414,7 +447,7 @@ def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
         rows_suite = load_suite(gate.suite_path, scope="rows" if gate.totals else None)
         rows_query = gate.query
         if since is not None and gate.slice:
-            rows_query = f"select * from ({gate.query}) as gated where {gate.slice}"
+            rows_query = gate.sliced_query()
         # uniqueness on its own rows for a whole table only (module docs)
         per_row, uniqueness = (
             split_suite(rows_suite, UNIQUENESS) if since is None else (rows_suite, [])

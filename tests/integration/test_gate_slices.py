@@ -54,6 +54,52 @@ def test_after_a_pass_only_rows_of_newly_loaded_dumps_are_validated(build):
     assert [(o.column, o.unexpected_count) for o in outcome.failed] == [("title", 1)]
 
 
+@pytest.mark.parametrize(
+    ("gate", "table", "damage", "caught_by"),
+    [
+        (
+            "gx_int_papers",
+            "intermediate.int_papers",
+            "n_records = 0",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+        ),
+        (
+            "gx_papers",
+            "marts.papers",
+            "title = 'Subscribe'",
+            "expect_column_values_to_not_match_regex",
+        ),
+    ],
+)
+def test_paper_slices_read_by_row_id_hold_exactly_the_papers_of_new_dumps(
+    build, gate, table, damage, caught_by
+):
+    sha, _ = third_dump(build)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    build.execute("update ops.dump_files set loaded_at = ? where sha256 = ?", [now, sha])
+    dump_papers = "select paper_id from staging.stg_records where dump_sha256 = ?"
+    papers = build.execute(f"select count(distinct paper_id) from ({dump_papers})", [sha])
+    papers = papers.fetchone()[0]
+    assert GATES_BY_NAME[gate].slice_by_rowid
+
+    outcome = run_gate(build, GATES_BY_NAME[gate])
+    assert outcome.success and outcome.sliced
+    assert outcome.rows == papers > 0
+
+    # damage outside the slice is not looked at; inside it, it fails the gate
+    build.execute(
+        f"update {table} set {damage} where paper_id = (select min(paper_id) from {table}"
+        f" where paper_id not in ({dump_papers}))",
+        [sha],
+    )
+    assert run_gate(build, GATES_BY_NAME[gate]).success
+    build.execute(
+        f"update {table} set {damage} where paper_id = (select min(paper_id) from ({dump_papers}))",
+        [sha],
+    )
+    assert [o.expectation for o in run_gate(build, GATES_BY_NAME[gate]).failed] == [caught_by]
+
+
 @pytest.mark.parametrize("gate", ["gx_paper_keywords", "gx_keywords"])
 def test_keyword_slices_hold_the_papers_of_new_dumps_and_of_new_rankings_once(build, gate):
     now = datetime.now(UTC).replace(tzinfo=None)
