@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +83,38 @@ def sample_refresh(tmp_path_factory, dbt_manifest) -> Refreshed:
     result = refresh(make_settings(tmp_path_factory.mktemp("samples")))
     assert result.report.success, result.report
     return result
+
+
+def kill_process_group(process: subprocess.Popen) -> None:
+    """SIGKILL to the whole process group ``process`` leads.
+
+    Its multiprocessing semaphores (named files in /dev/shm, removed by their owners or
+    their resource tracker, killed too) are then removed here, or every run of the suite
+    would leave a few behind."""
+    semaphores = _semaphore_inodes(process.pid)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    for name in SHARED_MEMORY.glob("sem.mp-*"):
+        with contextlib.suppress(FileNotFoundError):
+            if name.stat().st_ino in semaphores:
+                name.unlink()
+
+
+SHARED_MEMORY = Path("/dev/shm")
+
+
+def _semaphore_inodes(group: int) -> set[int]:
+    """Inodes of the POSIX named semaphores the processes of ``group`` have mapped. A
+    mapping shows the semaphore under the temporary name glibc created it with (since
+    removed), not under its name, so the name is found again by its inode."""
+    found = set()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((proc / "stat").read_text().rpartition(")")[2].split()[2]) != group:
+                continue
+            maps = (proc / "maps").read_text().splitlines()
+        except (OSError, ValueError):  # the process ended meanwhile
+            continue
+        fields = (line.split(maxsplit=5) for line in maps)
+        found |= {int(f[4]) for f in fields if len(f) == 6 and f[5].startswith("/dev/shm/sem.")}
+    return found

@@ -18,7 +18,7 @@ import pytest
 
 from orchestration.checks.gates import GATES
 from orchestration.settings import BUILD_DB_ENV, LANDING_ENV, PROJECT_ROOT, WAREHOUSE_ENV
-from tests.conftest import make_settings
+from tests.conftest import kill_process_group, make_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -76,6 +76,9 @@ def dagster_dev(tmp_path, dbt_manifest):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        # as from a terminal: started from a script in the background, the suite ignores
+        # SIGINT, and dagster dev inherited that and never stopped on the SIGTERM below
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
     def up():
@@ -94,7 +97,7 @@ def dagster_dev(tmp_path, dbt_manifest):
         try:
             process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            kill_process_group(process)
         log.close()
 
 

@@ -1,15 +1,12 @@
 """Shared by the reliability tests: a 'previous good' warehouse and a refresh subprocess
 that can be stopped at a named pause point and killed."""
 
-import contextlib
 import hashlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -17,7 +14,7 @@ import pytest
 from orchestration.faults import PAUSE_ENV
 from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV, Settings
 from orchestration.warehouse.publish import MART_TABLES
-from tests.conftest import SAMPLE_FILES, make_settings, refresh
+from tests.conftest import SAMPLE_FILES, kill_process_group, make_settings, refresh
 
 PAUSE_TIMEOUT = 300
 
@@ -89,35 +86,5 @@ def start_paused_at(settings: Settings, point: str) -> subprocess.Popen:
 
 
 def kill_9(process: subprocess.Popen) -> None:
-    """SIGKILL to the refresh's whole process group, as a crash of the machine would end it.
-
-    Its multiprocessing semaphores (named files in /dev/shm, removed by their owners or
-    their resource tracker, killed too) are then removed here, or every run of the suite
-    would leave a few behind."""
-    semaphores = _semaphore_inodes(process.pid)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=60)
-    for name in SHARED_MEMORY.glob("sem.mp-*"):
-        with contextlib.suppress(FileNotFoundError):
-            if name.stat().st_ino in semaphores:
-                name.unlink()
-
-
-SHARED_MEMORY = Path("/dev/shm")
-
-
-def _semaphore_inodes(group: int) -> set[int]:
-    """Inodes of the POSIX named semaphores the processes of ``group`` have mapped. A
-    mapping shows the semaphore under the temporary name glibc created it with (since
-    removed), not under its name, so the name is found again by its inode."""
-    found = set()
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if int((proc / "stat").read_text().rpartition(")")[2].split()[2]) != group:
-                continue
-            maps = (proc / "maps").read_text().splitlines()
-        except (OSError, ValueError):  # the process ended meanwhile
-            continue
-        fields = (line.split(maxsplit=5) for line in maps)
-        found |= {int(f[4]) for f in fields if len(f) == 6 and f[5].startswith("/dev/shm/sem.")}
-    return found
+    """SIGKILL to the refresh's whole process group, as a crash of the machine would end it."""
+    kill_process_group(process)
