@@ -85,6 +85,9 @@ def sample_refresh(tmp_path_factory, dbt_manifest) -> Refreshed:
     return result
 
 
+SHARED_MEMORY = Path("/dev/shm")
+
+
 def kill_process_group(process: subprocess.Popen) -> None:
     """SIGKILL to the whole process group ``process`` leads.
 
@@ -98,9 +101,6 @@ def kill_process_group(process: subprocess.Popen) -> None:
         with contextlib.suppress(FileNotFoundError):
             if name.stat().st_ino in semaphores:
                 name.unlink()
-
-
-SHARED_MEMORY = Path("/dev/shm")
 
 
 def _semaphore_inodes(group: int) -> set[int]:

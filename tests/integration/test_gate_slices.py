@@ -78,8 +78,9 @@ def test_paper_slices_read_by_row_id_hold_exactly_the_papers_of_new_dumps(
     now = datetime.now(UTC).replace(tzinfo=None)
     build.execute("update ops.dump_files set loaded_at = ? where sha256 = ?", [now, sha])
     dump_papers = "select paper_id from staging.stg_records where dump_sha256 = ?"
-    papers = build.execute(f"select count(distinct paper_id) from ({dump_papers})", [sha])
-    papers = papers.fetchone()[0]
+    [(papers,)] = build.execute(
+        f"select count(distinct paper_id) from ({dump_papers})", [sha]
+    ).fetchall()
     assert GATES_BY_NAME[gate].slice_by_rowid
 
     outcome = run_gate(build, GATES_BY_NAME[gate])
@@ -100,8 +101,20 @@ def test_paper_slices_read_by_row_id_hold_exactly_the_papers_of_new_dumps(
     assert [o.expectation for o in run_gate(build, GATES_BY_NAME[gate]).failed] == [caught_by]
 
 
-@pytest.mark.parametrize("gate", ["gx_paper_keywords", "gx_keywords"])
-def test_keyword_slices_hold_the_papers_of_new_dumps_and_of_new_rankings_once(build, gate):
+@pytest.mark.parametrize(
+    ("gate", "rows_of_changed_papers"),
+    [
+        ("gx_paper_keywords", "select count(*) from marts.paper_keywords where paper_id in {}"),
+        (
+            "gx_keywords",
+            "select count(*) from marts.keywords where keyword in"
+            " (select keyword from marts.paper_keywords where paper_id in {})",
+        ),
+    ],
+)
+def test_keyword_slices_hold_the_papers_of_new_dumps_and_of_new_rankings_once(
+    build, gate, rows_of_changed_papers
+):
     now = datetime.now(UTC).replace(tzinfo=None)
     assert run_gate(build, GATES_BY_NAME[gate]).rows == 0
     sha, _ = third_dump(build)
@@ -119,13 +132,9 @@ def test_keyword_slices_hold_the_papers_of_new_dumps_and_of_new_rankings_once(bu
         f"select paper_id from ({dump_papers}) union"
         " select paper_id from intermediate.int_paper_phrases where ranked_at = $now"
     )
-    rows = {
-        "gx_paper_keywords": f"select count(*) from marts.paper_keywords"
-        f" where paper_id in ({changed})",
-        "gx_keywords": "select count(*) from marts.keywords where keyword in"
-        f" (select keyword from marts.paper_keywords where paper_id in ({changed}))",
-    }[gate]
-    expected = build.execute(rows, {"now": now, "sha": sha}).fetchone()[0]
+    expected = build.execute(
+        rows_of_changed_papers.format(f"({changed})"), {"now": now, "sha": sha}
+    ).fetchone()[0]
 
     outcome = run_gate(build, GATES_BY_NAME[gate])
 

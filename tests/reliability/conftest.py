@@ -1,5 +1,5 @@
 """Shared by the reliability tests: a 'previous good' warehouse and a refresh subprocess
-that can be stopped at a named pause point and killed."""
+that can be stopped at a named pause point (and killed: ``tests.conftest.kill_process_group``)."""
 
 import hashlib
 import os
@@ -14,7 +14,7 @@ import pytest
 from orchestration.faults import PAUSE_ENV
 from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV, Settings
 from orchestration.warehouse.publish import MART_TABLES
-from tests.conftest import SAMPLE_FILES, kill_process_group, make_settings, refresh
+from tests.conftest import SAMPLE_FILES, make_settings, refresh
 
 PAUSE_TIMEOUT = 300
 
@@ -83,8 +83,3 @@ def start_paused_at(settings: Settings, point: str) -> subprocess.Popen:
         assert time.monotonic() < deadline, f"never reached {point}"
         time.sleep(0.5)
     return process
-
-
-def kill_9(process: subprocess.Popen) -> None:
-    """SIGKILL to the refresh's whole process group, as a crash of the machine would end it."""
-    kill_process_group(process)

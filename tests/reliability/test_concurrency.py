@@ -10,8 +10,8 @@ import pytest
 
 from orchestration.warehouse.lock import RefreshAlreadyRunning, refresh_lock
 from orchestration.warehouse.publish import wal_path
-from tests.conftest import Refreshed, refresh
-from tests.reliability.conftest import cli, file_state, kill_9, start_paused_at
+from tests.conftest import Refreshed, kill_process_group, refresh
+from tests.reliability.conftest import cli, file_state, start_paused_at
 
 
 def test_a_second_refresh_exits_at_once_while_one_is_running(warehouse):
@@ -30,7 +30,7 @@ def test_a_second_refresh_exits_at_once_while_one_is_running(warehouse):
         assert not blocked.report.published
         assert file_state(warehouse.served_db) == served_before
     finally:
-        kill_9(running)
+        kill_process_group(running)
 
 
 def test_reader_keeps_reading_old_data_during_a_refresh(warehouse):

@@ -4,8 +4,8 @@ and the next refresh converges to what a run that never crashed gives."""
 import pytest
 
 from orchestration.warehouse.publish import wal_path
-from tests.conftest import refresh
-from tests.reliability.conftest import file_state, kill_9, start_paused_at, table_hashes
+from tests.conftest import kill_process_group, refresh
+from tests.reliability.conftest import file_state, start_paused_at, table_hashes
 
 
 @pytest.mark.parametrize("point", ["ingest", "dbt_intermediate", "publish"])
@@ -15,7 +15,7 @@ def test_kill_9_leaves_the_previous_good_file_and_the_next_refresh_converges(
     served_before = file_state(warehouse.served_db)
     papers_before = table_hashes(warehouse.served_db)["papers"][0]
 
-    kill_9(start_paused_at(warehouse, point))
+    kill_process_group(start_paused_at(warehouse, point))  # kill -9, as a crash would
 
     assert file_state(warehouse.served_db) == served_before
     assert table_hashes(warehouse.served_db)["papers"][0] == papers_before
