@@ -47,6 +47,44 @@ def test_unique_combination_fails_on_a_repeated_key_and_only_then(sample_refresh
     assert "Got 1 result" in repeated.stdout
 
 
+def test_after_an_incremental_build_the_key_test_reads_the_rebuilt_papers_only(
+    sample_refresh, tmp_path
+):
+    """As a one-dump build leaves it: one paper changed, another one ranked again. A
+    repeated key in either fails the test; one in a paper the build did not touch is not
+    looked at (its rows were checked by the build that wrote them, and the gate checks
+    every row written since it last passed): 2 results, not 3."""
+    build_db = tmp_path / "build.duckdb"
+    shutil.copy(sample_refresh.settings.build_db, build_db)
+    con = duckdb.connect(str(build_db))
+    changed, ranked, untouched = (
+        row[0]
+        for row in con.execute(
+            "select distinct paper_id from marts.paper_keywords order by paper_id limit 3"
+        ).fetchall()
+    )
+    con.execute(
+        "create or replace table intermediate.int_paper_changes as"
+        " select ?::varchar as paper_id, 'changed' as change",
+        [changed],
+    )
+    con.execute(
+        "create or replace table intermediate.int_phrase_targets as select ?::varchar as paper_id",
+        [ranked],
+    )
+    for paper in (changed, ranked, untouched):
+        con.execute(
+            "insert into marts.paper_keywords"
+            " select * from marts.paper_keywords where paper_id = ? limit 1",
+            [paper],
+        )
+    con.close()
+
+    repeated = _dbt_test(build_db, tmp_path / "target")
+    assert repeated.returncode == 1, repeated.stdout
+    assert "Got 2 results" in repeated.stdout, repeated.stdout
+
+
 def test_the_ranking_applies_its_duckdb_memory_limit(sample_refresh, tmp_path):
     """The ranking lowers DuckDB's memory limit to var('ranking_duckdb_memory') for its
     workers: a value DuckDB cannot read fails the model, so the setting really reaches it."""
