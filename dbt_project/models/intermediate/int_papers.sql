@@ -2,9 +2,12 @@
 -- title and abstract; within one dump the first occurrence wins.
 -- The aggregates over a paper's records use their keys only; the text is fetched for the
 -- winning record alone (carrying every record's text through a sort took twice as long).
--- Incremental: `records_hash` sums up a paper's records, and a build rebuilds only the
--- papers whose sum changed (records in a new or corrected dump); the pre-hook drops the
--- papers that no dump holds any more.
+-- Incremental: `records_hash` sums up which records a paper has (dump version, file name,
+-- line), and a build rebuilds only the papers whose sum changed (records in a new or
+-- corrected dump); the pre-hook drops the papers that no dump holds any more. Everything
+-- below follows from those records, so only the changed papers are aggregated: summing
+-- up a million records takes 0.08 s, the aggregates 0.9 to 1.3 s. (A build by a version
+-- that summed up the aggregates instead finds every sum changed and rebuilds once.)
 {%- set built = adapter.get_relation(this.database, this.schema, this.identifier) %}
 {%- set has_hash = built is not none
     and 'records_hash' in (adapter.get_columns_in_relation(built) | map(attribute='name')) %}
@@ -16,7 +19,27 @@
     pre_hook=["{{ delete_papers_without_records() }}", "{{ write_uncompressed() }}"],
     post_hook="{{ write_compressed() }}",
 ) }}
-with seen as (
+with record_sets as (
+    select
+        paper_id,
+        hash(count(*), bit_xor(hash(dump_sha256, dump_name, line_number))) as records_hash
+    from {{ ref('stg_records') }}
+    group by paper_id
+),
+
+changed as (
+    select * from record_sets
+    {% if is_incremental() and has_hash %}
+        where not exists (
+            select 1 from {{ this }} as built
+            where
+                built.paper_id = record_sets.paper_id
+                and built.records_hash = record_sets.records_hash
+        )
+    {% endif %}
+),
+
+seen as (
     select
         paper_id,
         min(dump_name) as first_seen_dump,
@@ -30,25 +53,10 @@ with seen as (
             {'dump_name': dump_name, 'line': -line_number}
         ) as text_record
     from {{ ref('stg_records') }}
-    group by paper_id
-),
-
-summed as (
-    select
-        *,
-        hash(first_seen_dump, last_seen_dump, n_dumps, n_records, listing_date, text_record)
-            as records_hash
-    from seen
-),
-
-changed as (
-    select * from summed
     {% if is_incremental() and has_hash %}
-        where not exists (
-            select 1 from {{ this }} as built
-            where built.paper_id = summed.paper_id and built.records_hash = summed.records_hash
-        )
+        where paper_id in (select paper_id from changed)
     {% endif %}
+    group by paper_id
 )
 
 select
@@ -56,15 +64,16 @@ select
     records.title,
     records.abstract,
     records.title_key,
-    changed.first_seen_dump,
-    changed.last_seen_dump,
-    changed.n_dumps,
-    changed.n_records,
-    changed.listing_date,
+    seen.first_seen_dump,
+    seen.last_seen_dump,
+    seen.n_dumps,
+    seen.n_records,
+    seen.listing_date,
     hash(records.title, records.abstract) as text_hash,
     changed.records_hash
 from changed
+inner join seen on changed.paper_id = seen.paper_id
 inner join {{ ref('stg_records') }} as records
     on
-        records.dump_sha256 = changed.text_record.dump_sha256
-        and records.line_number = changed.text_record.line_number
+        records.dump_sha256 = seen.text_record.dump_sha256
+        and records.line_number = seen.text_record.line_number
