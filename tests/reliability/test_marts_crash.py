@@ -1,0 +1,28 @@
+"""kill -9 in the marts layer of an incremental refresh, after the intermediate layer has
+caught up: the next refresh still brings every mart up to date. Keyphrase re-ranking is
+held off, so a build rebuilds only the papers that changed, as a one-dump refresh of a
+large warehouse does."""
+
+import shutil
+
+from tests.conftest import kill_process_group, make_settings, refresh
+from tests.reliability.conftest import start_paused_at, table_hashes
+
+GROWTH_ENV = "PAPERHOUSE_PHRASE_RERANK_GROWTH"
+
+
+def test_kill_9_in_the_marts_layer_and_the_next_refresh_converges(
+    warehouse, two_dump_warehouse, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(GROWTH_ENV, "1000")
+    # the same refresh without a crash
+    uncrashed = make_settings(tmp_path / "uncrashed")
+    shutil.copytree(two_dump_warehouse.warehouse_dir, uncrashed.warehouse_dir)
+    assert refresh(uncrashed).report.success
+    warehouse.export()
+
+    kill_process_group(start_paused_at(warehouse, "dbt_marts"))
+    recovered = refresh(warehouse)
+
+    assert recovered.report.success, recovered.report
+    assert table_hashes(warehouse.served_db) == table_hashes(uncrashed.served_db)
