@@ -8,8 +8,9 @@
     paper_id. A build rewrites a paper's rows whole, so a repeat it made has both rows in
     a rebuilt paper, and only those rows are checked: 0.1 s instead of 2 to 4 s for the
     11M paper_keywords of a one-dump refresh. Rows of other papers were checked by the
-    build that wrote them, and the table's gate checks everything written since it last
-    passed. On a full build the models list every paper. -#}
+    build that wrote them: a build that fails leaves int_paper_state behind, so the next
+    one rebuilds, and checks, the same papers again (and the table's gate checks every row
+    written since it last passed). On a full build the models list every paper. -#}
 {% test unique_combination(model, columns, rebuilt_papers=none) %}
 {%- set combination = columns | join(', ') -%}
 {%- set rows = model -%}

@@ -5,8 +5,8 @@
 --
 -- "Caught up" is int_paper_state, written only after every per-paper model, of this
 -- layer and of the marts, built and passed its tests. It is read by name, not ref(),
--- because it is downstream of this model. When it or any incremental model is missing (first build),
--- or on --full-refresh, every paper counts as added: everything is rebuilt.
+-- because it is downstream of this model. When it or any incremental model is missing
+-- (first build), or on --full-refresh, every paper counts as added: everything is rebuilt.
 {%- set incremental_models = [
     'int_paper_state', 'int_phrase_ranking', 'int_abstract_urls',
     'int_keyword_candidates', 'int_paper_links',
