@@ -17,6 +17,9 @@ from orchestration.settings import PROJECT_ROOT, Settings
 
 SAMPLES_DIR = PROJECT_ROOT / "warehouse" / "landing"
 SAMPLE_FILES = sorted(SAMPLES_DIR.glob("*.txt"))
+#: Read by dbt_project.yml: the corpus growth that makes a build rank every paper again.
+#: Tests set it high to keep a refresh's ranking to the papers it changes.
+GROWTH_ENV = "PAPERHOUSE_PHRASE_RERANK_GROWTH"
 
 
 @dataclass

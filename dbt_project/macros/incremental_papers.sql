@@ -24,12 +24,15 @@
     )
 {% endmacro %}
 
-{#- the papers whose keywords paper_keywords rebuilds: new candidates or a new ranking -#}
-{% macro keyword_papers_to_build() %}
+{#- the papers whose keywords paper_keywords rebuilds: new candidates or a new ranking.
+    `relation` finds a model's relation by name: ref (the default), or relation_by_name
+    for a test that must not get these models as parents (test_unique_combination) -#}
+{% macro keyword_papers_to_build(relation=none) %}
+    {%- set relation = relation or ref %}
     (
-        select paper_id from {{ ref('int_paper_changes') }}
+        select paper_id from {{ relation('int_paper_changes') }}
         union
-        select paper_id from {{ ref('int_phrase_targets') }}
+        select paper_id from {{ relation('int_phrase_targets') }}
     )
 {% endmacro %}
 

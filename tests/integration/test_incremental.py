@@ -13,9 +13,8 @@ import os
 import duckdb
 import pytest
 
-from tests.conftest import SAMPLE_FILES, make_settings, refresh
+from tests.conftest import GROWTH_ENV, SAMPLE_FILES, make_settings, refresh
 
-GROWTH_ENV = "PAPERHOUSE_PHRASE_RERANK_GROWTH"
 PER_PAPER_MODELS = (
     "int_phrase_ranking",
     "int_abstract_urls",

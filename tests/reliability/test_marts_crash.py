@@ -5,10 +5,10 @@ large warehouse does."""
 
 import shutil
 
-from tests.conftest import kill_process_group, make_settings, refresh
-from tests.reliability.conftest import start_paused_at, table_hashes
+import duckdb
 
-GROWTH_ENV = "PAPERHOUSE_PHRASE_RERANK_GROWTH"
+from tests.conftest import GROWTH_ENV, kill_process_group, make_settings, refresh
+from tests.reliability.conftest import start_paused_at, table_hashes
 
 
 def test_kill_9_in_the_marts_layer_and_the_next_refresh_converges(
@@ -22,7 +22,21 @@ def test_kill_9_in_the_marts_layer_and_the_next_refresh_converges(
     warehouse.export()
 
     kill_process_group(start_paused_at(warehouse, "dbt_marts"))
+    # killed with the intermediate layer done and the marts not yet rebuilt
+    keywords_after_crash = _build_rows(warehouse, "marts.paper_keywords")
+    assert _build_rows(warehouse, "intermediate.int_paper_links") == _build_rows(
+        uncrashed, "intermediate.int_paper_links"
+    )
+    assert keywords_after_crash < _build_rows(uncrashed, "marts.paper_keywords")
     recovered = refresh(warehouse)
 
     assert recovered.report.success, recovered.report
     assert table_hashes(warehouse.served_db) == table_hashes(uncrashed.served_db)
+
+
+def _build_rows(settings, table: str) -> int:
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        return con.execute(f"select count(*) from {table}").fetchone()[0]
+    finally:
+        con.close()
