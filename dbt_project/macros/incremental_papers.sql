@@ -10,6 +10,19 @@
     {%- endif -%}
 {% endmacro %}
 
+{#- int_paper_state (what the per-paper models last caught up to) when it exists and has
+    `column` (an older build's may lack one), else none. Read by name, not ref(): it is
+    built after the models that read it. -#}
+{% macro caught_up_state(column) %}
+    {%- set schema = ref('int_papers').schema %}
+    {%- set state = adapter.get_relation(this.database, schema, 'int_paper_state') %}
+    {%- if state is none %}
+        {{- return(none) }}
+    {%- endif %}
+    {%- set columns = adapter.get_columns_in_relation(state) | map(attribute='name') | list %}
+    {{- return(state if column in columns else none) }}
+{% endmacro %}
+
 {#- every added, changed or removed paper -#}
 {% macro changed_papers() %}
     (select paper_id from {{ ref('int_paper_changes') }})

@@ -177,3 +177,23 @@ def test_full_refresh_rebuilds_every_paper(dump_by_dump):
     assert build_query(settings, "select distinct change from int_paper_changes") == [("added",)]
     assert build_query(settings, "select count(*) from int_phrase_targets") == [(493,)]
     assert rows(result, "select count(*) from main.papers") == [(493,)]
+
+
+def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_refresh):
+    """A build from before int_paper_state kept records_hash: the papers mart cannot tell
+    which papers a new dump lists again, so it rebuilds every paper once; the result is
+    still the warehouse a single refresh over all dumps builds."""
+    first, second, third = SAMPLE_FILES
+    settings = make_settings(tmp_path, {p.name: p.read_bytes() for p in (first, second)})
+    assert refresh(settings).report.success
+    con = duckdb.connect(str(settings.build_db))
+    con.execute("alter table intermediate.int_paper_state drop column records_hash")
+    con.close()
+    (settings.landing_dir / third.name).write_bytes(third.read_bytes())
+
+    result = with_growth("1000", lambda: refresh(settings))
+
+    assert result.report.success
+    for table, sql in EXACT_MARTS.items():
+        assert rows(result, sql) == rows(sample_refresh, sql), table
+    assert build_query(settings, "select count(records_hash) from int_paper_state") == [(494,)]

@@ -1,5 +1,7 @@
 -- The text version of every paper that the per-paper models have processed, the
--- intermediate ones and the marts built from them. Built last: the depends_on lines below
+-- intermediate ones and the marts built from them, and the records (records_hash) the
+-- papers mart last saw for it (papers rebuilds the papers whose records changed since:
+-- a new dump listed them again, so their dump range and counts moved). Built last: the depends_on lines below
 -- put it after each of them, so when one fails (or its tests do, or the refresh dies in
 -- between), dbt skips this model, the state stays behind, and the next build re-processes
 -- the same papers (deleting and re-inserting them is idempotent).
@@ -15,4 +17,4 @@
 -- depends_on: {{ ref('papers') }}
 -- depends_on: {{ ref('paper_links') }}
 -- depends_on: {{ ref('paper_keywords') }}
-select paper_id, text_hash from {{ ref('int_papers') }}
+select paper_id, text_hash, records_hash from {{ ref('int_papers') }}
