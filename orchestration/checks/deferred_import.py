@@ -1,8 +1,9 @@
 """Put off executing a module that an import pulls in but that may never be used.
 
 Importing GX imports ``scipy.stats`` (``from scipy import stats`` in its KL-divergence
-expectation, used only when that expectation runs): 1.4 of the 5 s that importing GX takes
-in a refresh, paid by every refresh although no paperhouse suite uses a statistical test.
+expectation, used only when that expectation runs): about 1.5 of the 3.9 s that importing
+GX took in a refresh (medians), paid by every refresh although no paperhouse suite runs a
+statistical test.
 ``defer_import("scipy.stats")`` before importing GX leaves a stand-in in ``sys.modules``
 that imports the real module the first time anything reads an attribute of it, so code
 that does use it still works (and pays then).

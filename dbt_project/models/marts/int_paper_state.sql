@@ -1,10 +1,10 @@
 -- The text version of every paper that the per-paper models have processed, the
 -- intermediate ones and the marts built from them, and the records (records_hash) the
 -- papers mart last saw for it (papers rebuilds the papers whose records changed since:
--- a new dump listed them again, so their dump range and counts moved). Built last: the depends_on lines below
--- put it after each of them, so when one fails (or its tests do, or the refresh dies in
--- between), dbt skips this model, the state stays behind, and the next build re-processes
--- the same papers (deleting and re-inserting them is idempotent).
+-- a new dump listed them again, so their dump range and counts moved). Built last: the
+-- depends_on lines below put it after each of them, so when one fails (or its tests do,
+-- or the refresh dies in between), dbt skips this model, the state stays behind, and the
+-- next build re-processes the same papers (deleting and re-inserting them is idempotent).
 -- It is built with the marts, not with the intermediate layer: a refresh that stopped in
 -- the marts after the intermediate layer had caught up left the marts behind for good (the
 -- next build found nothing changed). It stays in the intermediate schema, beside
