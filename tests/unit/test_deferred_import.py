@@ -8,13 +8,17 @@ import subprocess
 import sys
 import textwrap
 
+from orchestration.settings import PROJECT_ROOT
+
 
 def run_fresh(code: str) -> dict:
-    """Run ``code`` in a new interpreter; it prints one JSON object, returned here."""
+    """Run ``code`` in a new interpreter (in the project folder, so ``orchestration``
+    imports); it prints one JSON object, returned here."""
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,
         text=True,
+        cwd=PROJECT_ROOT,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
