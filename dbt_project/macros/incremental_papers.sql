@@ -10,17 +10,26 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- int_paper_state (what the per-paper models last caught up to) when it exists and has
-    `column` (an older build's may lack one), else none. Read by name, not ref(): it is
-    built after the models that read it. -#}
-{% macro caught_up_state(column) %}
-    {%- set schema = ref('int_papers').schema %}
-    {%- set state = adapter.get_relation(this.database, schema, 'int_paper_state') %}
-    {%- if state is none %}
+{#- The relation `identifier` in `schema` when it exists and has `column` (a build by an
+    older version may lack one), else none. -#}
+{% macro relation_with_column(schema, identifier, column) %}
+    {%- set relation = adapter.get_relation(this.database, schema, identifier) %}
+    {%- if relation is none %}
         {{- return(none) }}
     {%- endif %}
-    {%- set columns = adapter.get_columns_in_relation(state) | map(attribute='name') | list %}
-    {{- return(state if column in columns else none) }}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list %}
+    {{- return(relation if column in columns else none) }}
+{% endmacro %}
+
+{#- Row predicate: the paper of row `rows` (an alias) has another records_hash than the
+    one `stored` (a relation of paper_id, records_hash) keeps for it, or none there. -#}
+{% macro records_hash_differs(rows, stored) %}
+    not exists (
+        select 1 from {{ stored }} as stored
+        where
+            stored.paper_id = {{ rows }}.paper_id
+            and stored.records_hash = {{ rows }}.records_hash
+    )
 {% endmacro %}
 
 {#- every added, changed or removed paper -#}

@@ -8,9 +8,7 @@
 -- below follows from those records, so only the changed papers are aggregated: summing
 -- up a million records takes 0.08 s, the aggregates 0.9 to 1.3 s. (A build by a version
 -- that summed up the aggregates instead finds every sum changed and rebuilds once.)
-{%- set built = adapter.get_relation(this.database, this.schema, this.identifier) %}
-{%- set has_hash = built is not none
-    and 'records_hash' in (adapter.get_columns_in_relation(built) | map(attribute='name')) %}
+{%- set has_hash = relation_with_column(this.schema, this.identifier, 'records_hash') is not none %}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -30,12 +28,7 @@ with record_sets as (
 changed as (
     select * from record_sets
     {% if is_incremental() and has_hash %}
-        where not exists (
-            select 1 from {{ this }} as built
-            where
-                built.paper_id = record_sets.paper_id
-                and built.records_hash = record_sets.records_hash
-        )
+        where {{ records_hash_differs('record_sets', this) }}
     {% endif %}
 ),
 

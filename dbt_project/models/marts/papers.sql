@@ -12,7 +12,8 @@
     pre_hook=["{{ delete_papers(changed_papers()) }}", "{{ write_uncompressed() }}"],
     post_hook="{{ write_compressed() }}",
 ) }}
-{%- set state = caught_up_state('records_hash') %}
+{#- int_paper_state, read by name (it is built after this model), if it has records_hash -#}
+{%- set state = relation_with_column(ref('int_papers').schema, 'int_paper_state', 'records_hash') %}
 with papers as (
     select * from {{ ref('int_papers') }}
     {% if is_incremental() and state is not none %}
@@ -24,12 +25,7 @@ with papers as (
             select paper_id from {{ ref('int_papers') }} as papers
             where
                 paper_id in (select paper_id from {{ ref('int_paper_changes') }})
-                or not exists (
-                    select 1 from {{ state }} as state
-                    where
-                        state.paper_id = papers.paper_id
-                        and state.records_hash = papers.records_hash
-                )
+                or {{ records_hash_differs('papers', state) }}
         )
     {% endif %}
 ),
