@@ -367,7 +367,10 @@ def rank_phrases(
         )
     )
     ranked = (
-        scored.sort(["paper", "score", "keyword"], descending=[False, True, False])
+        # a term with TOP_PHRASES higher-scoring terms in its paper is never kept: the sort
+        # (a string among its keys) then takes only the rest
+        scored.filter(pl.col("score").rank("min", descending=True).over("paper") <= TOP_PHRASES)
+        .sort(["paper", "score", "keyword"], descending=[False, True, False])
         .with_columns(rank=pl.int_range(1, pl.len() + 1).over("paper"))
         .filter(pl.col("rank") <= TOP_PHRASES)
     )

@@ -259,6 +259,18 @@ def test_ties_go_to_the_alphabetically_first_and_ten_are_kept():
     assert ranked["keyword"].to_list() == [f"topic{chr(97 + i)}" for i in range(10)]
 
 
+def test_a_tie_at_the_tenth_place_goes_to_the_alphabetically_first_of_any_length():
+    # nine terms score 4 (tf 4), then a tie at the tenth place: "zeta" (tf 3, one word)
+    # and "alpha beta" (tf 2, two words: 2 x 1.5). The paper lists its one-word terms
+    # first, yet the tenth place goes to the alphabetically first
+    high = [f"high{chr(97 + i)}" for i in range(9)]
+    abstract = ". ".join([w for w in high for _ in range(4)] + ["zeta"] * 3 + ["alpha beta"] * 2)
+    terms = paper_terms(papers(("X", abstract)), STOPWORDS)
+    ranked = rank_phrases(terms, frequencies(terms), n_papers=100, candidates=NO_CANDIDATES)
+    assert ranked["keyword"].to_list() == [*high, "alpha beta"]
+    assert ranked["rank"].to_list() == list(range(1, 11))
+
+
 def test_a_term_without_document_frequency_is_an_error():
     terms = paper_terms(papers(("Graph", "graph pooling")), STOPWORDS)
     with pytest.raises(ValueError, match="no document frequency"):
