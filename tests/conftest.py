@@ -39,6 +39,20 @@ class Refreshed:
         return self.query(sql)[0][0]
 
 
+def column_compressions(database: Path, table: str, column: str) -> set[str]:
+    """How a DuckDB file stores a column's values (its validity masks left out)."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        rows = con.execute(
+            "select distinct compression from pragma_storage_info(?)"
+            " where column_name = ? and segment_type <> 'VALIDITY'",
+            [table, column],
+        ).fetchall()
+        return {compression for (compression,) in rows}
+    finally:
+        con.close()
+
+
 def make_settings(root: Path, dumps: dict[str, bytes] | None = None) -> Settings:
     """A landing folder holding ``dumps`` (default: the bundled samples) under ``root``."""
     landing = root / "landing"

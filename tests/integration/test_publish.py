@@ -5,6 +5,7 @@ import pytest
 
 from orchestration.warehouse import publish as publish_module
 from orchestration.warehouse.publish import MART_TABLES, PublishRefused, publish, wal_path
+from tests.conftest import column_compressions
 
 
 def make_build_db(path, n_papers: int) -> None:
@@ -254,29 +255,15 @@ def test_a_wrong_served_digest_cannot_hide_a_change(tmp_path):
     assert mart_rows(served, "main") == mart_rows(build, "marts")
 
 
-def compressions(served, table: str, column: str) -> set[str]:
-    """How the served file stores a column's values (its validity masks left out)."""
-    con = duckdb.connect(str(served), read_only=True)
-    try:
-        rows = con.execute(
-            "select distinct compression from pragma_storage_info(?)"
-            " where column_name = ? and segment_type <> 'VALIDITY'",
-            [table, column],
-        ).fetchall()
-        return {compression for (compression,) in rows}
-    finally:
-        con.close()
-
-
 def test_the_papers_text_is_compressed_with_zstd_written_whole_or_patched(tmp_path):
     build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
     long_titles = {key: f"{title} " + "of a long abstract " * 20 for key, title in PAPERS.items()}
     make_marts(build, long_titles)
     publish(build, served)
-    assert compressions(served, "papers", "title") == {"ZSTD"}
-    assert "ZSTD" not in compressions(served, "paper_keywords", "kind")
+    assert column_compressions(served, "papers", "title") == {"ZSTD"}
+    assert "ZSTD" not in column_compressions(served, "paper_keywords", "kind")
 
     make_marts(build, long_titles | {"p100": "a new paper " * 20})
     assert publish(build, served).patched
-    assert compressions(served, "papers", "title") == {"ZSTD"}
+    assert column_compressions(served, "papers", "title") == {"ZSTD"}
     assert mart_rows(served, "main") == mart_rows(build, "marts")

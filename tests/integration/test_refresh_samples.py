@@ -5,6 +5,7 @@ import stat
 
 from orchestration.checks.gates import GATES
 from orchestration.warehouse.publish import wal_path
+from tests.conftest import column_compressions
 
 SAMPLE_LINES = 389 + 613 + 518
 
@@ -91,3 +92,21 @@ def test_served_file_is_read_only_for_others_and_has_no_wal(sample_refresh):
         r[0] for r in sample_refresh.query("select schema_name from information_schema.schemata")
     }
     assert {"main", "ops"} <= schemas
+
+
+def test_the_build_database_writes_the_papers_text_with_zstd(sample_refresh):
+    """The build's text tables are written with zstd (a few times fewer bytes for the
+    disk; see dbt_project/macros/text_compression.sql), and the models after each one get
+    DuckDB's default compression back."""
+    build = sample_refresh.settings.build_db
+    for table in ("raw.records", "staging.stg_records", "intermediate.int_papers", "marts.papers"):
+        for column in ("title", "abstract"):
+            assert column_compressions(build, table, column) == {"ZSTD"}, (table, column)
+    # built after stg_records, int_papers and papers in their dbt runs: not in zstd
+    for table, column in (
+        ("reference.stopwords", "word"),
+        ("intermediate.int_abstract_urls", "url"),
+        ("intermediate.int_keyword_candidates", "keyword"),
+        ("marts.keywords", "keyword"),
+    ):
+        assert "ZSTD" not in column_compressions(build, table, column), table

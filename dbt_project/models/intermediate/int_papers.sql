@@ -14,8 +14,8 @@
     incremental_strategy='delete+insert',
     unique_key='paper_id',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ delete_papers_without_records() }}", "{{ write_uncompressed() }}"],
-    post_hook="{{ write_compressed() }}",
+    pre_hook=["{{ delete_papers_without_records() }}", "{{ write_text_with_zstd() }}"],
+    post_hook="{{ write_default_compression() }}",
 ) }}
 with record_sets as (
     select

@@ -8,8 +8,8 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook=["{{ delete_unloaded_dumps() }}", "{{ write_uncompressed() }}"],
-    post_hook="{{ write_compressed() }}",
+    pre_hook=["{{ delete_unloaded_dumps() }}", "{{ write_text_with_zstd() }}"],
+    post_hook="{{ write_default_compression() }}",
 ) }}
 with records as (
     select * from {{ source('raw', 'records') }}
