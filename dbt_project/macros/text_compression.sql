@@ -7,7 +7,7 @@
   Uncompressed, a full build at a million papers wrote about 8 GB to the build database,
   and this machine's disk takes 100 to 300 MB/s: each model's commit waited for its table
   to reach the disk (stg_records 14.6 to 30.2 s, int_papers 13.1 to 21.1 s, papers 21.1
-  to 27.0 s in three bench runs; 11.5, 4.6 and 6.8 s with zstd). zstd is cheap to write
+  to 27.0 s in three bench runs; 11.3, 4.1 and 3.7 s with zstd). zstd is cheap to write
   (DuckDB's default, dictionary and FSST, took 9 of stg_records' 35 s to choose and
   apply), and the build database is 2.5 GB instead of 8.8 GB. Reading costs a little
   more: publish hashes every papers row on every refresh, 0.62 to 0.77 s against 0.39 to
