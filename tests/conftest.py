@@ -39,6 +39,16 @@ class Refreshed:
         return self.query(sql)[0][0]
 
 
+def build_query(settings, sql: str) -> list[tuple]:
+    """Query the build database (intermediate and staging models by bare name)."""
+    con = duckdb.connect(str(settings.build_db), read_only=True)
+    try:
+        con.execute("set search_path = 'intermediate,staging'")
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def column_compressions(database: Path, table: str, column: str) -> set[str]:
     """How a DuckDB file stores a column's values (its validity masks left out)."""
     con = duckdb.connect(str(database), read_only=True)

@@ -18,7 +18,7 @@
   DuckDB compresses a table's data when it checkpoints it, with the setting of that
   moment: at 1M most row groups are written (and compressed) as the model inserts them,
   but the rest, and all of a small table, wait in the write-ahead log. So the post-hook,
-  after the model's commit (transaction: false), checkpoints first and only then puts
+  after the model's commit (dbt's after_commit), checkpoints first and only then puts
   DuckDB's default back for the models that follow. Reset inside the transaction, the
   samples' text was all stored with the default, and at 1M part of it.
 -#}

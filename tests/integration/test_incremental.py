@@ -13,7 +13,7 @@ import os
 import duckdb
 import pytest
 
-from tests.conftest import GROWTH_ENV, SAMPLE_FILES, make_settings, refresh
+from tests.conftest import GROWTH_ENV, SAMPLE_FILES, build_query, make_settings, refresh
 
 PER_PAPER_MODELS = (
     "int_phrase_ranking",
@@ -35,16 +35,6 @@ PHRASES = "select * from main.paper_keywords where kind = 'phrase'"
 
 def rows(result, sql: str) -> list[tuple]:
     return sorted(result.query(sql), key=repr)
-
-
-def build_query(settings, sql: str) -> list[tuple]:
-    """Query the build database (intermediate and staging models by bare name)."""
-    con = duckdb.connect(str(settings.build_db), read_only=True)
-    try:
-        con.execute("set search_path = 'intermediate,staging'")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def phrases_by_paper(result) -> dict[str, list[tuple]]:

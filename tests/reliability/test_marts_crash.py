@@ -5,9 +5,7 @@ large warehouse does."""
 
 import shutil
 
-import duckdb
-
-from tests.conftest import GROWTH_ENV, kill_process_group, make_settings, refresh
+from tests.conftest import GROWTH_ENV, build_query, kill_process_group, make_settings, refresh
 from tests.reliability.conftest import start_paused_at, table_hashes
 
 
@@ -23,20 +21,16 @@ def test_kill_9_in_the_marts_layer_and_the_next_refresh_converges(
 
     kill_process_group(start_paused_at(warehouse, "dbt_marts"))
     # killed with the intermediate layer done and the marts not yet rebuilt
-    keywords_after_crash = _build_rows(warehouse, "marts.paper_keywords")
-    assert _build_rows(warehouse, "intermediate.int_paper_links") == _build_rows(
+    keywords_after_crash = _count(warehouse, "marts.paper_keywords")
+    assert _count(warehouse, "intermediate.int_paper_links") == _count(
         uncrashed, "intermediate.int_paper_links"
     )
-    assert keywords_after_crash < _build_rows(uncrashed, "marts.paper_keywords")
+    assert keywords_after_crash < _count(uncrashed, "marts.paper_keywords")
     recovered = refresh(warehouse)
 
     assert recovered.report.success, recovered.report
     assert table_hashes(warehouse.served_db) == table_hashes(uncrashed.served_db)
 
 
-def _build_rows(settings, table: str) -> int:
-    con = duckdb.connect(str(settings.build_db), read_only=True)
-    try:
-        return con.execute(f"select count(*) from {table}").fetchone()[0]
-    finally:
-        con.close()
+def _count(settings, table: str) -> int:
+    return build_query(settings, f"select count(*) from {table}")[0][0]

@@ -15,7 +15,7 @@
     unique_key='paper_id',
     on_schema_change='append_new_columns',
     pre_hook=["{{ delete_papers_without_records() }}", "{{ write_text_with_zstd() }}"],
-    post_hook={"sql": "{{ write_default_compression() }}", "transaction": false},
+    post_hook=after_commit("{{ write_default_compression() }}"),
 ) }}
 with record_sets as (
     select

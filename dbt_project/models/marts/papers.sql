@@ -10,7 +10,7 @@
     unique_key='paper_id',
     on_schema_change='fail',
     pre_hook=["{{ delete_papers(changed_papers()) }}", "{{ write_text_with_zstd() }}"],
-    post_hook={"sql": "{{ write_default_compression() }}", "transaction": false},
+    post_hook=after_commit("{{ write_default_compression() }}"),
 ) }}
 {#- int_paper_state, read by name (it is built after this model), if it has records_hash -#}
 {%- set state = relation_with_column(ref('int_papers').schema, 'int_paper_state', 'records_hash') %}

@@ -9,7 +9,7 @@
     materialized='incremental',
     incremental_strategy='append',
     pre_hook=["{{ delete_unloaded_dumps() }}", "{{ write_text_with_zstd() }}"],
-    post_hook={"sql": "{{ write_default_compression() }}", "transaction": false},
+    post_hook=after_commit("{{ write_default_compression() }}"),
 ) }}
 with records as (
     select * from {{ source('raw', 'records') }}
