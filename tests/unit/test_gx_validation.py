@@ -154,3 +154,27 @@ def test_uniqueness_sees_the_rows_whose_key_repeats_and_a_missing_key_column_fai
     outcome = run_gate(con, gate)
     assert not outcome.success
     assert "expect_compound_columns_to_be_unique" in {o.expectation for o in outcome.raised}
+
+
+def test_each_uniqueness_expectation_judges_its_own_key(tmp_path):
+    """paper_keywords has two keys, read in one pass with the other columns: a keyword
+    listed twice at two ranks repeats (paper_id, kind, keyword) but not (paper_id, kind,
+    rank), and only the expectation of the first fails."""
+    con = duckdb.connect(str(tmp_path / "build.duckdb"))
+    con.execute("create schema marts")
+    con.execute("create table marts.papers as select 'p' || i as paper_id from range(50) as r(i)")
+    con.execute(
+        "create table marts.paper_keywords as select 'p' || (i // 10) as paper_id,"
+        " 'kw' || i as keyword, 'kw' || i as surface, 'phrase' as kind, 1.5 as score,"
+        " i % 10 + 1 as rank, null::varchar as expansion from range(500) as r(i)"
+    )
+    gate = GATES_BY_NAME["gx_paper_keywords"]
+    assert run_gate(con, gate).success, run_gate(con, gate).summary()
+
+    con.execute(
+        "update marts.paper_keywords set keyword = 'kw1' where paper_id = 'p0' and rank = 3"
+    )
+    [failed] = run_gate(con, gate).failed
+    assert failed.expectation == "expect_compound_columns_to_be_unique"
+    assert failed.unexpected_count == 2
+    assert failed.examples == [{"paper_id": "p0", "kind": "phrase", "keyword": "kw1"}] * 2
