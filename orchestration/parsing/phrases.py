@@ -329,6 +329,8 @@ def rank_phrases(
 ) -> pl.DataFrame:
     """The top keyphrases of each paper of ``terms`` (rows of ``paper_terms``), ranked by
     TF-IDF: ``paper_id``, ``keyword`` (the term), ``surface``, ``score`` and ``rank``.
+    Of the papers' ``stems``, only those of their acronyms are read (the others may be
+    left out: ``acronym_stem_keys``).
 
     ``document_frequency`` (``stem_key``, ``df``, sorted by key) holds every term of
     ``terms``, counted over the corpus of ``n_papers`` papers; ``candidates`` holds the
@@ -407,18 +409,29 @@ def _search_sorted(values: pl.Series, keys: pl.Series) -> pl.Series:
     return pl.zeros(keys.len(), found.dtype, eager=True).scatter(order, found)
 
 
-def _acronym_uses(terms: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
-    """Per paper and acronym long form (as a term, ``keyword``), ``acronym_tf``: how often
-    the paper writes its acronyms of it ("LLMs" counts for "large language model")."""
+def acronym_stem_keys(candidates: pl.DataFrame) -> pl.Series:
+    """The stem keys of the acronyms among ``candidates`` (as terms: "LLMs" -> "llm"): of
+    a paper's ``stems``, ``rank_phrases`` reads only those."""
+    return _acronyms(candidates)["stem_key"].unique()
+
+
+def _acronyms(candidates: pl.DataFrame) -> pl.DataFrame:
+    """The acronyms among ``candidates``: ``paper_id``, the acronym as a term (``short``)
+    and its ``stem_key``, and its long form as a term (``keyword``)."""
     acronyms = candidates.filter(pl.col("kind") == "acronym").select(
         "paper_id",
         short=light_stem(pl.col("keyword").str.to_lowercase()),
         keyword=light_stem(pl.col("expansion")),
     )
-    acronyms = acronyms.with_columns(stem_key=stem_keys_of(acronyms["short"]))
+    return acronyms.with_columns(stem_key=stem_keys_of(acronyms["short"]))
+
+
+def _acronym_uses(terms: pl.DataFrame, candidates: pl.DataFrame) -> pl.DataFrame:
+    """Per paper and acronym long form (as a term, ``keyword``), ``acronym_tf``: how often
+    the paper writes its acronyms of it ("LLMs" counts for "large language model")."""
     stems = terms.select("paper_id", "stems").explode("stems").unnest("stems")
     return (
-        stems.join(acronyms, on=["paper_id", "stem_key"])
+        stems.join(_acronyms(candidates), on=["paper_id", "stem_key"])
         .group_by("paper_id", "keyword")
         .agg(acronym_tf=pl.col("tf").sum())
     )

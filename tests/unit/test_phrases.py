@@ -314,6 +314,40 @@ def test_ranking_a_few_papers_with_the_others_counts_equals_ranking_them_all(tmp
     assert list(tmp_path.iterdir()) == []  # the spill files are gone
 
 
+def test_the_two_passes_count_an_acronyms_uses_for_its_long_form(tmp_path):
+    """The first pass spills only the stems of acronyms; the uses of "LLMs" must still
+    count for "large language model", as ``rank_phrases`` counts them from all stems."""
+    corpus = papers(
+        ("X", "large language models (LLMs) help. LLMs reason. LLMs plan."),
+        ("Y", "large language models. graph models (GMs) and GMs."),
+        ("Z", "graph pooling. graph models."),
+    )
+    candidates = pl.DataFrame(
+        {
+            "paper_id": ["p0", "p1"],
+            "keyword": ["LLMs", "GMs"],
+            "kind": ["acronym", "acronym"],
+            "expansion": ["large language models", "graph models"],
+        }
+    )
+    rows = ranking_rows(
+        iter([corpus[:2], corpus[2:]]),
+        STOPWORDS,
+        n_papers=20,  # the corpus these papers are in
+        candidates=candidates,
+        untouched=pl.DataFrame(schema={"stem_key": pl.UInt64, "df": pl.Int64}),
+        spill_dir=tmp_path,
+        ranked_at=datetime(2026, 1, 1),
+    )
+    ranked = pl.concat(list(rows)).explode("phrases").unnest("phrases").drop_nulls("keyword")
+    terms = paper_terms(corpus, STOPWORDS)
+    expected = rank_phrases(terms, frequencies(terms), n_papers=20, candidates=candidates)
+    assert ranked.select(expected.columns).equals(expected)
+    score = {(p, k): s for p, k, s in expected.select("paper_id", "keyword", "score").rows()}
+    # p0: tf 1 + 3 uses of "LLMs"; df 2 ("large language model" is in p0 and p1)
+    assert score["p0", "large language model"] == round((1 + 3) * math.log(1 + 20 / 2) * 2, 6)
+
+
 def test_document_frequencies_are_looked_up_in_the_keys_own_order():
     frequencies = pl.DataFrame(
         {"stem_key": [3, 8, 20, 41], "df": [1, 5, 2, 7]},
