@@ -412,7 +412,8 @@ def _search_sorted(values: pl.Series, keys: pl.Series) -> pl.Series:
 def acronym_stem_keys(candidates: pl.DataFrame) -> pl.Series:
     """The stem keys of the acronyms among ``candidates`` (as terms: "LLMs" -> "llm"): of
     a paper's ``stems``, ``rank_phrases`` reads only those."""
-    return _acronyms(candidates)["stem_key"].unique()
+    # each acronym once: for the 1.3M candidates of the 1M bench 0.07 s, not 0.8 s
+    return _acronyms(candidates.unique(["kind", "keyword"]))["stem_key"].unique()
 
 
 def _acronyms(candidates: pl.DataFrame) -> pl.DataFrame:
