@@ -201,9 +201,15 @@ def _plain(value: Any) -> Any:
 
 
 def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> SuiteOutcome:
-    """Validate ``frame`` against ``suite``; see the module docstring for the verdict."""
+    """Validate ``frame`` against ``suite``; see the module docstring for the verdict.
+
+    GX first only judges (``BOOLEAN_ONLY``: success and exceptions, in about half the
+    time of ``SUMMARY`` over the 11M ``paper_keywords`` rows and over 500-row slices); a
+    suite with a failure is validated again in ``SUMMARY`` for the counts and examples
+    of what failed."""
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format="SUMMARY")
-    return SuiteOutcome(
-        suite=suite.name, rows=len(frame), outcomes=[_outcome(r) for r in result.results]
-    )
+    outcomes = [_outcome(r) for r in batch.validate(suite, result_format="BOOLEAN_ONLY").results]
+    if not all(outcome.success for outcome in outcomes):
+        result = batch.validate(suite, result_format="SUMMARY")
+        outcomes = [_outcome(r) for r in result.results]
+    return SuiteOutcome(suite=suite.name, rows=len(frame), outcomes=outcomes)
