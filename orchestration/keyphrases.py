@@ -33,6 +33,8 @@ COLUMNS = {
     "corpus_papers": pl.Int64,
     "ranked_at": pl.Datetime("us"),
 }
+#: Document frequencies: papers (``df``) per term key.
+FREQUENCIES = {"stem_key": pl.UInt64, "df": pl.Int64}
 #: Partial document frequencies are merged once they hold this many rows.
 MERGE_ROWS = 20_000_000
 
@@ -157,7 +159,7 @@ def _add(counts: list[pl.DataFrame], more: pl.DataFrame) -> list[pl.DataFrame]:
 def _merged(counts: list[pl.DataFrame]) -> pl.DataFrame:
     """Partial counts as one frame per key, sorted by key (ranking searches it)."""
     return (
-        pl.concat([frame.cast({"stem_key": pl.UInt64, "df": pl.Int64}) for frame in counts])
+        pl.concat([frame.cast(FREQUENCIES) for frame in counts])
         .group_by("stem_key")
         .agg(pl.col("df").sum())
         .sort("stem_key")

@@ -523,18 +523,16 @@ def _fetch(
         else f'"{name}"'
         for name in wanted
     ]
-    hashed = {
-        f"__key_hash_{number}": _key_hash(key)
-        for number, key in enumerate(keys)
-        if set(key) <= types.keys()
-    }
-    projection += [f'{expression} as "{name}"' for name, expression in hashed.items()]
-    table = con.sql(f"select {', '.join(projection)} from ({query}) as gated").to_arrow_table()
-    hashes = [
-        table[name] if name in hashed else None
-        for name in (f"__key_hash_{number}" for number in range(len(keys)))
+    names = [f"__key_hash_{number}" for number in range(len(keys))]
+    hashed = [name for name, key in zip(names, keys, strict=True) if set(key) <= types.keys()]
+    projection += [
+        f'{_key_hash(key)} as "{name}"'
+        for name, key in zip(names, keys, strict=True)
+        if name in hashed
     ]
-    return table.drop_columns(list(hashed)), hashes
+    table = con.sql(f"select {', '.join(projection)} from ({query}) as gated").to_arrow_table()
+    hashes = [table[name] if name in hashed else None for name in names]
+    return table.drop_columns(hashed), hashes
 
 
 def _key_hash(key: dict[str, set[str]]) -> str:

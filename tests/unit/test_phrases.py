@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from orchestration.incremental import arrow_stream
-from orchestration.keyphrases import ranking_rows
+from orchestration.keyphrases import FREQUENCIES, ranking_rows
 from orchestration.parsing import phrases
 from orchestration.parsing.phrases import light_stem, paper_terms, rank_phrases, stem_keys_of
 
@@ -185,6 +185,10 @@ NO_CANDIDATES = pl.DataFrame(
 )
 
 
+#: Document frequencies of no other papers (``ranking_rows``' ``untouched``).
+NO_FREQUENCIES = pl.DataFrame(schema=FREQUENCIES)
+
+
 def frequencies(terms: pl.DataFrame, extra: dict[str, int] | None = None) -> pl.DataFrame:
     """Document frequencies of the papers' terms, plus ``extra`` papers per term."""
     keys = terms.select(pl.col("stems").list.eval(pl.element().struct.field("stem_key"))).explode(
@@ -197,7 +201,7 @@ def frequencies(terms: pl.DataFrame, extra: dict[str, int] | None = None) -> pl.
         )
         counted = pl.concat([counted.cast({"df": pl.Int64}), more.cast({"df": pl.Int64})])
         counted = counted.group_by("stem_key").agg(pl.col("df").sum())
-    return counted.cast({"stem_key": pl.UInt64, "df": pl.Int64}).sort("stem_key")
+    return counted.cast(FREQUENCIES).sort("stem_key")
 
 
 def test_ranking_is_tf_idf_with_longer_and_title_terms_favoured():
@@ -298,9 +302,8 @@ def test_ranking_a_few_papers_with_the_others_counts_equals_ranking_them_all(tmp
         )
         return pl.concat(list(rows))
 
-    empty = pl.DataFrame(schema={"stem_key": pl.UInt64, "df": pl.Int64})
     # four batches: both passes run on worker processes (two per worker, see workers.py)
-    everything = rank([corpus[i : i + 1] for i in range(4)], empty)
+    everything = rank([corpus[i : i + 1] for i in range(4)], NO_FREQUENCIES)
     assert everything["paper_id"].to_list() == ["p0", "p1", "p2", "p3"]
     others = everything.filter(pl.col("paper_id") != "p2")
     untouched = (
@@ -335,7 +338,7 @@ def test_the_two_passes_count_an_acronyms_uses_for_its_long_form(tmp_path):
         STOPWORDS,
         n_papers=20,  # the corpus these papers are in
         candidates=candidates,
-        untouched=pl.DataFrame(schema={"stem_key": pl.UInt64, "df": pl.Int64}),
+        untouched=NO_FREQUENCIES,
         spill_dir=tmp_path,
         ranked_at=datetime(2026, 1, 1),
     )
@@ -349,10 +352,7 @@ def test_the_two_passes_count_an_acronyms_uses_for_its_long_form(tmp_path):
 
 
 def test_document_frequencies_are_looked_up_in_the_keys_own_order():
-    frequencies = pl.DataFrame(
-        {"stem_key": [3, 8, 20, 41], "df": [1, 5, 2, 7]},
-        schema={"stem_key": pl.UInt64, "df": pl.Int64},
-    )
+    frequencies = pl.DataFrame({"stem_key": [3, 8, 20, 41], "df": [1, 5, 2, 7]}, schema=FREQUENCIES)
     keys = pl.Series([41, 3, 20, 20, 8, 3], dtype=pl.UInt64)
     assert phrases._lookup(frequencies, keys).to_list() == [7, 1, 2, 2, 5, 1]
     with pytest.raises(ValueError, match="no document frequency"):

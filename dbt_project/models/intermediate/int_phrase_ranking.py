@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from orchestration.incremental import arrow_stream, papers_in
-from orchestration.keyphrases import ranking_rows
+from orchestration.keyphrases import FREQUENCIES, ranking_rows
 from orchestration.settings import Settings
 
 #: Papers counted at once: 20,000 papers' words, n-grams and counts take about 1 GB.
@@ -27,7 +27,7 @@ def model(dbt, session):
     targets = dbt.ref("int_phrase_targets")
     papers = dbt.ref("int_papers")
     candidates = dbt.ref("int_keyword_candidates")
-    untouched = pl.DataFrame(schema={"stem_key": pl.UInt64, "df": pl.Int64})
+    untouched = pl.DataFrame(schema=FREQUENCIES)
     if dbt.is_incremental:
         untouched = session.sql(
             f"select key as stem_key, count(*) as df"
