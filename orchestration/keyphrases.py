@@ -7,6 +7,7 @@ any paper. A build therefore makes two passes over the papers it ranks:
    batch's terms to the document frequencies;
 2. rank each batch with the finished frequencies (``rank_phrases``) and yield its rows.
 
+The spill files are written and read past the page cache (``orchestration/spill.py``).
 The papers a build does not rank keep their rows, and their terms still count: their
 stored term keys come in as ``untouched`` frequencies. Counting happens once per paper,
 and what reaches DuckDB is one row per paper: its term keys and its top keyphrases.
@@ -24,6 +25,7 @@ from typing import NamedTuple
 import polars as pl
 
 from orchestration.parsing.phrases import PHRASE, acronym_stem_keys, paper_terms, rank_phrases
+from orchestration.spill import read_frame, write_frame
 from orchestration.workers import map_batches
 
 COLUMNS = {
@@ -66,7 +68,7 @@ def ranking_rows(
             counted.append(spilled)
             counts = _add(counts, batch_counts)
         frequencies = spill / "document_frequency.arrow"
-        _merged(counts).write_ipc(frequencies)
+        write_frame(_merged(counts), frequencies)
         rank_jobs = (
             _RankJob(
                 spilled.terms,
@@ -77,7 +79,7 @@ def ranking_rows(
             for spilled in counted
         )
         for spilled, phrases in zip(counted, map_batches(_rank, rank_jobs), strict=True):
-            yield _rows(pl.read_ipc(spilled.keys), phrases, n_papers, ranked_at)
+            yield _rows(read_frame(spilled.keys), phrases, n_papers, ranked_at)
             spilled.keys.unlink()
 
 
@@ -120,19 +122,20 @@ def _count(job: _CountJob) -> tuple[_Spilled, pl.DataFrame]:
         "paper_id",
         stem_keys=pl.col("stems").list.eval(pl.element().struct.field("stem_key")).list.sort(),
     )
-    keys.write_ipc(spilled.keys)
+    write_frame(keys, spilled.keys)
     # the ranking reads a paper's stems only for the uses of its acronyms: the rest of them
     # (3M of a 20,000-paper batch, a third of its spill file) stay out of the spill
     stem_key = pl.element().struct.field("stem_key")
-    terms.with_columns(
+    slim = terms.with_columns(
         pl.col("stems").list.eval(pl.element().filter(stem_key.is_in(job.acronym_keys.implode())))
-    ).write_ipc(spilled.terms)
+    )
+    write_frame(slim, spilled.terms)
     return spilled, _document_frequencies(keys)
 
 
 def _rank(job: _RankJob) -> pl.DataFrame:
     """Second pass, one batch: its papers' top phrases, one row per paper that has any."""
-    terms = pl.read_ipc(job.terms_path)
+    terms = read_frame(job.terms_path)
     ranked = rank_phrases(terms, _frequencies(job.frequencies_path), job.n_papers, job.candidates)
     job.terms_path.unlink()
     return ranked.group_by("paper_id", maintain_order=True).agg(phrases=pl.struct(*PHRASE))
@@ -141,7 +144,7 @@ def _rank(job: _RankJob) -> pl.DataFrame:
 @lru_cache(maxsize=1)
 def _frequencies(path: Path) -> pl.DataFrame:
     """The document frequencies of a build, read once per process."""
-    return pl.read_ipc(path)
+    return read_frame(path)
 
 
 def _document_frequencies(keys: pl.DataFrame) -> pl.DataFrame:
