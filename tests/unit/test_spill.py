@@ -54,6 +54,14 @@ def _direct_supported(folder: Path) -> bool:
     return True
 
 
+@pytest.fixture
+def direct_dir(tmp_path: Path) -> Path:
+    """A folder whose filesystem takes direct transfers (else the test is skipped)."""
+    if not _direct_supported(tmp_path):
+        pytest.skip("this filesystem refuses O_DIRECT")
+    return tmp_path
+
+
 def _filesystem(path: Path) -> str:
     """The type of the filesystem ``path`` is on (the longest mount point holding it)."""
     mounts = [line.split()[1:3] for line in Path("/proc/self/mounts").read_text().splitlines()]
@@ -117,12 +125,10 @@ def _large() -> pl.DataFrame:
     return pl.concat([TERMS] * 5_001)
 
 
-def test_a_direct_write_leaves_nothing_in_the_page_cache(tmp_path):
-    if not _direct_supported(tmp_path):
-        pytest.skip("this filesystem refuses O_DIRECT")
-    if _filesystem(tmp_path) == "tmpfs":
+def test_a_direct_write_leaves_nothing_in_the_page_cache(direct_dir):
+    if _filesystem(direct_dir) == "tmpfs":
         pytest.skip("a tmpfs file is page cache, however it is written")
-    buffered, direct = tmp_path / "buffered.arrow", tmp_path / "direct.arrow"
+    buffered, direct = direct_dir / "buffered.arrow", direct_dir / "direct.arrow"
     _large().write_ipc(buffered)
     assert spill.write_frame(_large(), direct) is True
     # the probe sees a buffered write's pages, so it would see a direct write's too
@@ -141,12 +147,10 @@ def test_a_frame_read_stays_valid_after_the_next_read(tmp_path):
     assert kept.equals(_large())
 
 
-def test_the_write_buffer_grows_to_a_frame_larger_than_it(tmp_path, monkeypatch):
-    if not _direct_supported(tmp_path):
-        pytest.skip("this filesystem refuses O_DIRECT")
+def test_the_write_buffer_grows_to_a_frame_larger_than_it(direct_dir, monkeypatch):
     monkeypatch.setattr(spill, "_FIRST_BUFFER", spill.ALIGN)
     monkeypatch.setattr(spill, "_writer", None)
-    path = tmp_path / "large.arrow"
+    path = direct_dir / "large.arrow"
     assert spill.write_frame(_large(), path) is True
     assert len(spill._writer.buffer) >= path.stat().st_size > spill.ALIGN
     assert spill.read_frame(path).equals(_large())
@@ -161,26 +165,21 @@ def test_without_direct_transfers_files_are_written_the_ordinary_way(tmp_path, m
     assert spill.read_frame(path).equals(TERMS)
 
 
-def test_a_file_that_refuses_a_direct_write_is_written_the_ordinary_way(tmp_path, monkeypatch):
-    if not _direct_supported(tmp_path):
-        pytest.skip("this filesystem refuses O_DIRECT")
+def _failing_with(code: int):
+    def write_all(fd, data):
+        raise OSError(code, os.strerror(code))
 
-    def refuse(fd, data):
-        raise OSError(errno.EINVAL, "Invalid argument")
+    return write_all
 
-    monkeypatch.setattr(spill, "_write_all", refuse)
-    path = tmp_path / "terms.arrow"
+
+def test_a_file_that_refuses_a_direct_write_is_written_the_ordinary_way(direct_dir, monkeypatch):
+    monkeypatch.setattr(spill, "_write_all", _failing_with(errno.EINVAL))
+    path = direct_dir / "terms.arrow"
     assert spill.write_frame(TERMS, path) is False
     assert spill.read_frame(path).equals(TERMS)
 
 
-def test_other_write_errors_are_raised(tmp_path, monkeypatch):
-    if not _direct_supported(tmp_path):
-        pytest.skip("this filesystem refuses O_DIRECT")
-
-    def full(fd, data):
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(spill, "_write_all", full)
+def test_other_write_errors_are_raised(direct_dir, monkeypatch):
+    monkeypatch.setattr(spill, "_write_all", _failing_with(errno.ENOSPC))
     with pytest.raises(OSError, match="No space left"):
-        spill.write_frame(TERMS, tmp_path / "terms.arrow")
+        spill.write_frame(TERMS, direct_dir / "terms.arrow")
