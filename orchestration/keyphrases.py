@@ -118,14 +118,11 @@ def _count(job: _CountJob) -> tuple[_Spilled, pl.DataFrame]:
         job.spill / f"terms-{job.number:05d}.arrow",
         job.spill / f"keys-{job.number:05d}.arrow",
     )
-    keys = terms.select(
-        "paper_id",
-        stem_keys=pl.col("stems").list.eval(pl.element().struct.field("stem_key")).list.sort(),
-    )
+    stem_key = pl.element().struct.field("stem_key")
+    keys = terms.select("paper_id", stem_keys=pl.col("stems").list.eval(stem_key).list.sort())
     write_frame(keys, spilled.keys)
     # the ranking reads a paper's stems only for the uses of its acronyms: the rest of them
     # (3M of a 20,000-paper batch, a third of its spill file) stay out of the spill
-    stem_key = pl.element().struct.field("stem_key")
     slim = terms.with_columns(
         pl.col("stems").list.eval(pl.element().filter(stem_key.is_in(job.acronym_keys.implode())))
     )

@@ -46,7 +46,6 @@ class _AlignedWriter:
     def __init__(self) -> None:
         self.buffer = mmap.mmap(-1, _FIRST_BUFFER)
         self.size = 0
-        self.lock = threading.Lock()
 
     def write(self, data: bytes | memoryview) -> int:
         end = self.size + len(data)
@@ -69,7 +68,9 @@ class _AlignedWriter:
         return memoryview(self.buffer)[:end]
 
 
+#: This process's write buffer (made by the first direct write), one writer at a time.
 _writer: _AlignedWriter | None = None
+_writing = threading.Lock()
 
 
 def write_frame(frame: pl.DataFrame, path: Path) -> bool:
@@ -81,30 +82,27 @@ def write_frame(frame: pl.DataFrame, path: Path) -> bool:
         frame.write_ipc(path)
         return False
     try:
-        if _writer is None:
-            _writer = _AlignedWriter()
-        with _writer.lock:
-            _writer.size = 0
-            frame.write_ipc(_writer)
-            _write_all(fd, _writer.padded())
-            os.ftruncate(fd, _writer.size)
+        with _writing:
+            writer = _writer = _writer or _AlignedWriter()
+            writer.size = 0
+            frame.write_ipc(writer)
+            _write_all(fd, writer.padded())
+            os.ftruncate(fd, writer.size)
         return True
     except OSError as error:
         if error.errno != errno.EINVAL:  # EINVAL: this file refuses direct transfers
             raise
     finally:
         os.close(fd)
-    frame.write_ipc(path)
+    frame.write_ipc(path)  # refused: written again, the ordinary way
     return False
 
 
 def read_frame(path: Path) -> pl.DataFrame:
     """The frame of the Arrow IPC file ``path`` (as ``write_frame`` writes it)."""
     size = path.stat().st_size
-    fd = _open(path, os.O_RDONLY)
-    if fd is None or size == 0:
-        if fd is not None:
-            os.close(fd)
+    fd = _open(path, os.O_RDONLY) if size else None
+    if fd is None:
         return pl.read_ipc(path)
     try:
         # a new buffer each time: the frame points into it and keeps it alive

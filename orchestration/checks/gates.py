@@ -524,15 +524,11 @@ def _fetch(
         for name in wanted
     ]
     names = [f"__key_hash_{number}" for number in range(len(keys))]
-    hashed = [name for name, key in zip(names, keys, strict=True) if set(key) <= types.keys()]
-    projection += [
-        f'{_key_hash(key)} as "{name}"'
-        for name, key in zip(names, keys, strict=True)
-        if name in hashed
-    ]
+    hashed = {name: key for name, key in zip(names, keys, strict=True) if set(key) <= types.keys()}
+    projection += [f'{_key_hash(key)} as "{name}"' for name, key in hashed.items()]
     table = con.sql(f"select {', '.join(projection)} from ({query}) as gated").to_arrow_table()
     hashes = [table[name] if name in hashed else None for name in names]
-    return table.drop_columns(hashed), hashes
+    return table.drop_columns(list(hashed)), hashes
 
 
 def _key_hash(key: dict[str, set[str]]) -> str:

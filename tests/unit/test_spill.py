@@ -110,6 +110,9 @@ def test_a_frame_comes_back_as_it_went_out(tmp_path):
     # frame's, not padded to blocks
     assert pl.read_ipc(path).equals(TERMS)
     assert path.stat().st_size % spill.ALIGN != 0
+    ordinary = tmp_path / "ordinary.arrow"
+    TERMS.write_ipc(ordinary)
+    assert path.read_bytes() == ordinary.read_bytes()
 
 
 def test_an_empty_frame_keeps_its_columns(tmp_path):
