@@ -6,8 +6,9 @@ lines or packed with none. Every line of the file ends up in exactly one bucket:
 
     chrome + blank + 2 * records + rejected = lines
 
-The work is vectorised: the file becomes one polars frame of lines, and every
-classification is an expression over that frame. No Python loop runs per line.
+The work is vectorised: the files of a batch become one polars frame of lines (``dump``
+says whose), and every classification is an expression over that frame. No Python loop
+runs per line.
 """
 
 from __future__ import annotations
@@ -110,27 +111,30 @@ def decode_dump(data: bytes) -> str:
         ) from error
 
 
-def split_lines(text: str) -> pl.DataFrame:
-    """One row per line: ``line_number`` (1-based), ``raw_line`` and the stripped ``text``.
+def split_lines(texts: list[str]) -> pl.DataFrame:
+    """One row per line of each text: ``dump`` (the text's position in ``texts``),
+    ``line_number`` (1-based, per text), ``raw_line`` and the stripped ``text``.
 
     Lines end at ``\\n``; a ``\\r`` before it (Windows endings) is dropped. A final line
-    terminator does not start another line, as in ``wc -l`` plus an unterminated last line.
+    terminator does not start another line, as in ``wc -l`` plus an unterminated last line;
+    an empty text has no lines.
     """
-    if not text:
-        return pl.DataFrame(
-            schema={"line_number": pl.Int64, "raw_line": pl.String, "text": pl.String}
-        )
-    body = text.removesuffix("\n")
+    line = pl.col("raw_line")
+    lines = line.str.strip_suffix("\n").str.split("\n")
     return (
-        pl.DataFrame({"raw_line": [body]})
-        .select(pl.col("raw_line").str.split("\n"))
-        .explode("raw_line")
-        .with_columns(pl.col("raw_line").str.strip_suffix("\r"))
-        .with_row_index("line_number", offset=1)
-        .with_columns(
-            pl.col("line_number").cast(pl.Int64),
-            pl.col("raw_line").str.strip_chars().alias("text"),
+        pl.DataFrame({"raw_line": texts}, schema={"raw_line": pl.String})
+        .with_row_index("dump")
+        .filter(line != "")
+        .select("dump", line=lines)
+        # the row of each text's first line once exploded (explode keeps the order)
+        .with_columns(first=pl.col("line").list.len().cum_sum() - pl.col("line").list.len())
+        .explode("line")
+        .select(
+            "dump",
+            line_number=(pl.int_range(pl.len()) - pl.col("first") + 1).cast(pl.Int64),
+            raw_line=pl.col("line").str.strip_suffix("\r"),
         )
+        .with_columns(text=line.str.strip_chars())
     )
 
 
@@ -159,18 +163,25 @@ def is_abstract_shaped(content: pl.Expr) -> pl.Expr:
     )
 
 
+def _next_in_dump(column: str, offset: int) -> pl.Expr:
+    """``column`` of the line ``offset`` rows on, null past its dump's first or last line."""
+    same_dump = pl.col("dump").shift(-offset) == pl.col("dump")
+    return pl.when(same_dump).then(pl.col(column).shift(-offset))
+
+
 def pair_content(content: pl.DataFrame) -> pl.DataFrame:
     """Mark each content line as ``title``, ``abstract`` or a reject reason.
 
     A record is a title-shaped line directly followed (blank lines and chrome aside) by an
-    abstract-shaped line. Anything else is rejected with the reason it could not pair.
+    abstract-shaped line of the same dump. Anything else is rejected with the reason it
+    could not pair.
     """
     shaped = content.with_columns(is_abstract_shaped(pl.col("content")).alias("abstract_shaped"))
-    next_is_abstract = pl.col("abstract_shaped").shift(-1).fill_null(False)
+    next_is_abstract = _next_in_dump("abstract_shaped", 1).fill_null(False)
     is_title = ~pl.col("abstract_shaped") & next_is_abstract
     return (
         shaped.with_columns(is_title.alias("is_title"))
-        .with_columns(pl.col("is_title").shift(1).fill_null(False).alias("is_abstract"))
+        .with_columns(_next_in_dump("is_title", -1).fill_null(False).alias("is_abstract"))
         .with_columns(
             pl.when(pl.col("is_title"))
             .then(pl.lit("title"))
@@ -184,58 +195,85 @@ def pair_content(content: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def listing_date_of(dates: pl.DataFrame) -> str | None:
-    """The first date line as ``MM-DD`` (ISO month and day; the page gives no year)."""
-    if dates.is_empty():
-        return None
-    parts = dates.select(pl.col("text").str.extract_groups(DATE_LINE)).unnest("text").row(0)
-    month, day = MONTHS.index(parts[0]) + 1, int(parts[1])
-    return f"{month:02d}-{day:02d}"
+def listing_dates(dates: pl.DataFrame) -> pl.DataFrame:
+    """Each dump's first date line as ``MM-DD`` (ISO month and day; the page gives no
+    year): ``dump``, ``listing_date``."""
+    parts = pl.col("text").str.extract_groups(DATE_LINE)
+    month = parts.struct[0].replace_strict(MONTHS, [f"{m:02d}" for m in range(1, 13)])
+    day = parts.struct[1].str.zfill(2)
+    return dates.unique("dump", keep="first", maintain_order=True).select(
+        "dump", listing_date=pl.concat_str(month, pl.lit("-"), day)
+    )
 
 
-def parse_text(text: str) -> ParsedDump:
-    """Parse decoded dump text. Pure: same text, same result."""
-    lines = classify_lines(split_lines(text))
-    counts = lines.group_by("kind").len()
-    count = dict(zip(counts["kind"].to_list(), counts["len"].to_list(), strict=True))
-    listing_date = listing_date_of(lines.filter(pl.col("kind") == "date"))
+def parse_texts(texts: list[str]) -> list[ParsedDump]:
+    """Parse decoded dump texts, each on its own, in one pass over all their lines (a
+    dump is a few thousand lines: polars' cost per operation would dominate each alone).
+    Pure: same texts, same results, one per text in order."""
+    lines = classify_lines(split_lines(texts))
+    kind = pl.col("kind")
+    counts = {
+        (dump, line_kind): n
+        for dump, line_kind, n in lines.group_by("dump", "kind").len().iter_rows()
+    }
+    line_counts = dict(lines.group_by("dump").len().iter_rows())
+    dates = listing_dates(lines.filter(kind == "date"))
 
-    content = lines.filter(pl.col("kind") == "content")
+    content = lines.filter(kind == "content")
     too_long = pl.col("content").str.len_chars() > MAX_LINE_CHARS
     paired = pair_content(content.filter(~too_long))
     roles = pl.col("role")
     records = (
-        paired.with_columns(
-            pl.col("content").shift(-1).alias("abstract"),
-        )
+        # a title's next content line is its abstract, in the same dump (pair_content)
+        paired.with_columns(pl.col("content").shift(-1).alias("abstract"))
         .filter(roles == "title")
+        .join(dates, on="dump", how="left", maintain_order="left")
         .select(
+            "dump",
             "line_number",
             pl.col("content").alias("title"),
             "abstract",
             title_key(pl.col("content")).alias("title_key"),
-            pl.lit(listing_date, dtype=pl.String).alias("listing_date"),
+            "listing_date",
         )
     )
     unpaired = paired.filter(~roles.is_in(["title", "abstract"])).select(
-        "line_number", "raw_line", roles.alias("reason")
+        "dump", "line_number", "raw_line", roles.alias("reason")
     )
     garbage = content.filter(too_long).select(
-        "line_number", "raw_line", pl.lit(REASON_LINE_TOO_LONG).alias("reason")
+        "dump", "line_number", "raw_line", pl.lit(REASON_LINE_TOO_LONG).alias("reason")
     )
     rejects = (
         pl.concat([unpaired, garbage])
-        .sort("line_number")
+        .sort("dump", "line_number")
         .with_columns(pl.col("raw_line").str.slice(0, REJECT_RAW_MAX_CHARS))
     )
-    return ParsedDump(
-        records=records.cast(RECORD_SCHEMA),
-        rejects=rejects.cast(REJECT_SCHEMA),
-        lines=lines.height,
-        blank_lines=count.get("blank", 0),
-        chrome_lines=count.get("chrome", 0) + count.get("date", 0),
-        listing_date=listing_date,
-    )
+    records_of = _per_dump(records, RECORD_SCHEMA)
+    rejects_of = _per_dump(rejects, REJECT_SCHEMA)
+    date_of = dict(dates.iter_rows())
+    return [
+        ParsedDump(
+            records=records_of(dump),
+            rejects=rejects_of(dump),
+            lines=line_counts.get(dump, 0),
+            blank_lines=counts.get((dump, "blank"), 0),
+            chrome_lines=counts.get((dump, "chrome"), 0) + counts.get((dump, "date"), 0),
+            listing_date=date_of.get(dump),
+        )
+        for dump in range(len(texts))
+    ]
+
+
+def _per_dump(frame: pl.DataFrame, schema: dict[str, pl.DataType]):
+    """A function giving the rows of ``frame`` of one dump, cast to ``schema``."""
+    parts = frame.cast(schema).partition_by("dump", as_dict=True, include_key=False)
+    empty = pl.DataFrame(schema=schema)
+    return lambda dump: parts.get((dump,), empty)
+
+
+def parse_text(text: str) -> ParsedDump:
+    """Parse decoded dump text. Pure: same text, same result."""
+    return parse_texts([text])[0]
 
 
 def parse_dump(data: bytes) -> ParsedDump:

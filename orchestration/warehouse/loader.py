@@ -30,7 +30,12 @@ import duckdb
 import polars as pl
 
 from orchestration.faults import pause_point
-from orchestration.parsing.dump_parser import DumpFormatError, ParsedDump, parse_dump
+from orchestration.parsing.dump_parser import (
+    DumpFormatError,
+    ParsedDump,
+    decode_dump,
+    parse_texts,
+)
 from orchestration.warehouse.landing import LandedFile
 from orchestration.workers import map_batches
 
@@ -107,10 +112,22 @@ def pending_files(build_db: Path, files: list[LandedFile]) -> list[LandedFile]:
 #: a refresh of thousands of dumps commits once per batch, not once per dump.
 BATCH_FILES = 100
 
-MANIFEST_COLUMNS = (
-    "file_name, sha256, bytes, lines, blank_lines, chrome_lines, records, rejects,"
-    " listing_date, status, reason, duplicate_of, loaded_at"
-)
+#: ``ops.dump_files`` as the manifest rows of a batch are written to it.
+MANIFEST_SCHEMA = {
+    "file_name": pl.String,
+    "sha256": pl.String,
+    "bytes": pl.Int64,
+    "lines": pl.Int64,
+    "blank_lines": pl.Int64,
+    "chrome_lines": pl.Int64,
+    "records": pl.Int64,
+    "rejects": pl.Int64,
+    "listing_date": pl.String,
+    "status": pl.String,
+    "reason": pl.String,
+    "duplicate_of": pl.String,
+    "loaded_at": pl.Datetime("us"),
+}
 
 
 @dataclass(frozen=True)
@@ -149,8 +166,19 @@ class _Plan:
                            self.reason)  # fmt: skip
 
 
-def _parse_file(file: LandedFile) -> _Plan:
-    """Read and parse one landed file (no database: it runs on a worker process)."""
+def _parse_files(files: list[LandedFile]) -> list[_Plan]:
+    """Read and parse landed files, all their texts in one pass (no database: it runs on a
+    worker process)."""
+    read = [_read_text(file) for file in files]  # per file, not per record
+    parsed = iter(parse_texts([text for text in read if isinstance(text, str)]))
+    return [
+        _parsed_plan(file, next(parsed)) if isinstance(text, str) else text
+        for file, text in zip(files, read, strict=True)
+    ]
+
+
+def _read_text(file: LandedFile) -> str | _Plan:
+    """The file's text, or the plan of a file that cannot be parsed."""
     try:
         data = file.path.read_bytes()
     except FileNotFoundError:
@@ -158,15 +186,14 @@ def _parse_file(file: LandedFile) -> _Plan:
     if hashlib.sha256(data).hexdigest() != file.sha256:
         return _unreadable(file, "changed_while_reading: bytes differ from the scanned hash")
     try:
-        parsed = parse_dump(data)
+        return decode_dump(data)
     except DumpFormatError as error:
         return _Plan(file, STATUS_REJECTED, reason=f"{error.reason}: {error}")
+
+
+def _parsed_plan(file: LandedFile, parsed: ParsedDump) -> _Plan:
     status, reason = _parsed_status(parsed)
     return _Plan(file, status, parsed=parsed, reason=reason)
-
-
-def _parse_files(files: list[LandedFile]) -> list[_Plan]:
-    return [_parse_file(file) for file in files]
 
 
 def _duplicate(file: LandedFile, original: str) -> _Plan:
@@ -208,11 +235,11 @@ def _write(con: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> None:
         ):
             _insert(con, table, pl.concat(frames, how="vertical_relaxed"))
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    con.executemany(
-        f"insert or replace into ops.dump_files ({MANIFEST_COLUMNS})"
-        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [plan.manifest_row(loaded_at) for plan in plans],
+    manifest = pl.DataFrame(
+        [plan.manifest_row(loaded_at) for plan in plans], schema=MANIFEST_SCHEMA, orient="row"
     )
+    # one statement for the batch: executemany ran one per row, 0.4 s per 100 files
+    _insert(con, "ops.dump_files", manifest, replace=True)
 
 
 def _with_identity(file: LandedFile, frame: pl.DataFrame) -> pl.DataFrame:
@@ -220,17 +247,23 @@ def _with_identity(file: LandedFile, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(*identity, pl.all())
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, replace: bool = False
+) -> None:
+    """Insert the rows of ``frame`` into ``table`` by column name; with ``replace``, a row
+    replaces the table's row of the same primary key."""
     if frame.height == 0:
         return
     con.register("incoming", frame.to_arrow())
     try:
-        con.execute(f"insert into {table} by name select * from incoming")
+        verb = "insert or replace" if replace else "insert"
+        con.execute(f"{verb} into {table} by name select * from incoming")
     finally:
         con.unregister("incoming")
 
 
-#: Files a worker reads and parses per task.
+#: Files a worker reads and parses per task, in one pass (``parse_texts``): 20 parse in
+#: half the time they take one by one, and more gain little.
 PARSE_FILES = 20
 
 

@@ -8,6 +8,8 @@ from orchestration.parsing.dump_parser import (
     REASON_TITLE_WITHOUT_ABSTRACT,
     DumpFormatError,
     parse_dump,
+    parse_text,
+    parse_texts,
 )
 from tests.conftest import SAMPLE_FILES
 
@@ -118,3 +120,31 @@ def test_title_key_folds_case_width_and_punctuation():
     variants = ["SPaR: Self-Play", "spar — self play", "ＳＰａＲ: Self–Play!"]
     keys = {parse_dump(f"{v}\n{ABSTRACT}".encode()).records["title_key"][0] for v in variants}
     assert keys == {"spar self play"}
+
+
+def test_dumps_parsed_together_pair_nothing_across_their_boundary():
+    """A dump ending in a title and the next starting with an abstract stay two rejects:
+    dumps parsed in one pass are still parsed each on its own."""
+    ends_with_title = f"Apr 2\nGood Title\n{ABSTRACT}\nDangling Title"
+    starts_with_abstract = f"{ABSTRACT}\nSecond Title\n{ABSTRACT}\n"
+    first, empty, second = parse_texts([ends_with_title, "", starts_with_abstract])
+    assert first.records.rows() == [(2, "Good Title", ABSTRACT, "good title", "04-02")]
+    assert first.rejects.rows() == [(4, "Dangling Title", REASON_TITLE_WITHOUT_ABSTRACT)]
+    assert (empty.lines, empty.records.height, empty.rejects.height) == (0, 0, 0)
+    assert second.records.rows() == [(2, "Second Title", ABSTRACT, "second title", None)]
+    assert second.rejects.rows() == [(1, ABSTRACT, REASON_ABSTRACT_WITHOUT_TITLE)]
+    assert (first.listing_date, second.listing_date) == ("04-02", None)
+    assert (first.lines, second.lines) == (4, 3)
+
+
+def test_the_samples_parsed_together_match_each_parsed_alone():
+    texts = [path.read_text(encoding="utf-8-sig") for path in SAMPLE_FILES]
+    texts += ["\n", f"Jun 30\nnew\nT\n{ABSTRACT}", f"Lonely Title\n\n{'x' * 25_000}\n"]
+    together = parse_texts(texts)
+    for text, parsed in zip(texts, together, strict=True):
+        alone = parse_text(text)
+        assert parsed.records.equals(alone.records)
+        assert parsed.rejects.equals(alone.rejects)
+        counts = (parsed.lines, parsed.blank_lines, parsed.chrome_lines, parsed.listing_date)
+        assert counts == (alone.lines, alone.blank_lines, alone.chrome_lines, alone.listing_date)
+    assert sum(p.records.height for p in together) == 504 + 1
