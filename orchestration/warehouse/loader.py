@@ -229,11 +229,9 @@ def _write(con: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> None:
             )
         finally:
             con.unregister("incoming_versions")
-        for table, frames in (
-            ("raw.records", [_with_identity(p.file, p.parsed.records) for p in parsed]),
-            ("ops.rejects", [_with_identity(p.file, p.parsed.rejects) for p in parsed]),
-        ):
-            _insert(con, table, pl.concat(frames, how="vertical_relaxed"))
+        files = [p.file for p in parsed]
+        _insert(con, "raw.records", _stacked(files, [p.parsed.records for p in parsed]))
+        _insert(con, "ops.rejects", _stacked(files, [p.parsed.rejects for p in parsed]))
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     manifest = pl.DataFrame(
         [plan.manifest_row(loaded_at) for plan in plans], schema=MANIFEST_SCHEMA, orient="row"
@@ -242,9 +240,15 @@ def _write(con: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> None:
     _insert(con, "ops.dump_files", manifest, replace=True)
 
 
-def _with_identity(file: LandedFile, frame: pl.DataFrame) -> pl.DataFrame:
-    identity = [pl.lit(file.sha256).alias("dump_sha256"), pl.lit(file.name).alias("file_name")]
-    return frame.select(*identity, pl.all())
+def _stacked(files: list[LandedFile], frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The frames of ``files`` stacked, each row led by its file's ``dump_sha256`` and
+    ``file_name`` (in one step: a select per file took 0.4 ms, 1.6 s at 2,100 dumps)."""
+    identity = pl.DataFrame(
+        {"dump_sha256": [f.sha256 for f in files], "file_name": [f.name for f in files]}
+    )
+    heights = pl.Series([frame.height for frame in frames], dtype=pl.UInt32)
+    rows = identity.select(pl.all().repeat_by(heights)).explode(pl.all())
+    return pl.concat([rows, pl.concat(frames, how="vertical_relaxed")], how="horizontal")
 
 
 def _insert(
@@ -254,7 +258,9 @@ def _insert(
     replaces the table's row of the same primary key."""
     if frame.height == 0:
         return
-    con.register("incoming", frame.to_arrow())
+    # polars' own string layout (Arrow string views), which DuckDB reads as is: the
+    # default converts every string, 0.1 s per 100 dumps
+    con.register("incoming", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
         verb = "insert or replace" if replace else "insert"
         con.execute(f"{verb} into {table} by name select * from incoming")
