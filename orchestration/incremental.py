@@ -47,14 +47,17 @@ def papers_in(
 def arrow_stream(frames: Iterator[pl.DataFrame]) -> pa.RecordBatchReader:
     """``frames`` (at least one, all of the first one's schema) as one Arrow stream, for a
     Python model whose rows do not fit in memory at once: DuckDB pulls each frame as it
-    writes the table. The first frame is made now, so its query runs before DuckDB's."""
+    writes the table. The first frame is made now, so its query runs before DuckDB's.
+    Strings stay Arrow string views, polars' own layout, which DuckDB reads as is: the
+    oldest layout copied each string (a 20,000-row frame of ``int_phrase_ranking`` at
+    1M: 0.108 s to convert and write, against 0.084 s)."""
     frames = iter(frames)
-    first = next(frames).to_arrow(compat_level=pl.CompatLevel.oldest())
+    first = next(frames).to_arrow(compat_level=pl.CompatLevel.newest())
 
     def batches() -> Iterator[pa.RecordBatch]:
         yield from first.to_batches()
         for frame in frames:
-            table = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
+            table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
             yield from table.cast(first.schema).to_batches()
 
     return pa.RecordBatchReader.from_batches(first.schema, batches())
