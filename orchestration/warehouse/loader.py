@@ -108,15 +108,9 @@ def pending_files(build_db: Path, files: list[LandedFile]) -> list[LandedFile]:
     return [f for f in files if (f.name, f.sha256) not in done]
 
 
-#: A write transaction ends once its dumps' records fill a DuckDB row group (the
-#: default ``row_group_size``) or it holds ``BATCH_FILES`` dumps. A commit costs about
-#: as much as loading a whole dump, so thousands of dumps commit once per batch; and
-#: rows short of a row group go through the write-ahead log and a checkpoint at commit,
-#: where a full row group is compressed and written as it is inserted: at the 1M bench's
-#: 500 records a dump, batches of 100 dumps spent 6.2-7.6 s committing, of 250 dumps
-#: 0.2 s (loading its 2,101 dumps: 16.9-19.8 s against 14.8-14.9 s).
-BATCH_ROWS = 122_880
-BATCH_FILES = 1_000
+#: Dumps per write transaction: a commit costs about as much as loading a whole dump, so
+#: a refresh of thousands of dumps commits once per batch, not once per dump.
+BATCH_FILES = 100
 
 #: ``ops.dump_files`` as the manifest rows of a batch are written to it.
 MANIFEST_SCHEMA = {
@@ -284,15 +278,13 @@ def load(
     files: list[LandedFile],
     *,
     batch_files: int = BATCH_FILES,
-    batch_rows: int | None = BATCH_ROWS,
     workers: int | None = None,
 ) -> Iterator[list[LoadOutcome]]:
     """Bring landed files into the build database (see the module rules), yielding each
     write batch's outcomes, in file order. Files with a final status are skipped and
     files loaded under another name are duplicates, both from one read of the manifest;
     the others are read and parsed on worker processes (``orchestration/workers.py``)
-    while earlier batches are written, one transaction per batch: ``batch_files`` files,
-    or fewer whose records reach ``batch_rows`` (None: no limit)."""
+    while earlier batches are written, one transaction per ``batch_files`` files."""
     recorded = _Recorded.read(con)
 
     def decided(file: LandedFile) -> LoadOutcome | _Plan | None:
@@ -307,42 +299,33 @@ def load(
     chunks = (to_parse[i : i + PARSE_FILES] for i in range(0, len(to_parse), PARSE_FILES))
     parsed = chain.from_iterable(map_batches(_parse_files, chunks, workers=workers))
     loaded_now: dict[str, str] = {}  # hash -> name, for the files loaded by this call
-    outcomes: list[LoadOutcome | _Plan] = []
-    rows = 0
-    for number, (file, decision) in enumerate(decisions, start=1):
-        plan = next(parsed) if decision is None else decision
-        if isinstance(plan, _Plan) and plan.status == STATUS_LOADED:
-            original = loaded_now.setdefault(file.sha256, file.name)
-            if original != file.name:
-                plan = _duplicate(file, original)
-            else:
-                rows += plan.parsed.records.height
-        outcomes.append(plan)
-        full = len(outcomes) >= batch_files or (batch_rows is not None and rows >= batch_rows)
-        if full or number == len(decisions):
-            _commit(con, [plan for plan in outcomes if isinstance(plan, _Plan)])
-            yield [o.outcome() if isinstance(o, _Plan) else o for o in outcomes]
-            outcomes, rows = [], 0
-
-
-def _commit(con: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> None:
-    """Write the plans of one batch in one transaction."""
-    if not plans:
-        return
-    con.execute("begin transaction")
-    try:
-        _write(con, plans)
-        pause_point("ingest")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    for start in range(0, len(decisions), batch_files):
+        outcomes: list[LoadOutcome | _Plan] = []
+        for file, decision in decisions[start : start + batch_files]:
+            plan = next(parsed) if decision is None else decision
+            if isinstance(plan, _Plan) and plan.status == STATUS_LOADED:
+                original = loaded_now.setdefault(file.sha256, file.name)
+                if original != file.name:
+                    plan = _duplicate(file, original)
+            outcomes.append(plan)
+        plans = [plan for plan in outcomes if isinstance(plan, _Plan)]
+        if plans:
+            con.execute("begin transaction")
+            try:
+                _write(con, plans)
+                pause_point("ingest")
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+        yield [o.outcome() if isinstance(o, _Plan) else o for o in outcomes]
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, files: list[LandedFile]) -> list[LoadOutcome]:
     """``load`` of ``files`` in one transaction, parsed in this process."""
-    batches = load(con, files, batch_files=max(len(files), 1), batch_rows=None, workers=1)
-    return [outcome for batch in batches for outcome in batch]
+    return [
+        o for batch in load(con, files, batch_files=max(len(files), 1), workers=1) for o in batch
+    ]
 
 
 def load_file(con: duckdb.DuckDBPyConnection, file: LandedFile) -> LoadOutcome:

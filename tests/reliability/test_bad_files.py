@@ -211,21 +211,6 @@ def test_files_parsed_on_worker_processes_load_as_in_one_process(tmp_path, monke
         assert on_workers.execute(query).fetchall() == in_process.execute(query).fetchall()
 
 
-def test_a_batch_ends_when_its_records_fill_a_row_group(tmp_path):
-    """Batches close on records as well as on files: the files of 1, 3, 1, 2 and 1
-    records against a limit of 3 records commit as [1, 3], [1, 2], [1]."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    for i, records in enumerate([1, 3, 1, 2, 1]):
-        pairs = (f"Title {i}.{r}\n{ABSTRACT} Part {r}." for r in range(records))
-        (landing / f"dump_{i}.txt").write_text("\n".join(pairs))
-    con = connect(tmp_path / "build.duckdb")
-    ensure_schema(con)
-    batches = list(loader.load(con, scan_landing(landing), batch_rows=3, workers=1))
-    assert [[o.records for o in batch] for batch in batches] == [[1, 3], [1, 2], [1]]
-    assert con.execute("select count(*) from raw.records").fetchone() == (8,)
-
-
 def test_corrected_dump_supersedes_the_old_version(tmp_path):
     landing = tmp_path / "landing"
     landing.mkdir()
