@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -166,15 +166,60 @@ class _Plan:
                            self.reason)  # fmt: skip
 
 
-def _parse_files(files: list[LandedFile]) -> list[_Plan]:
+def _parse_files(files: list[LandedFile]) -> _ParsedFiles:
     """Read and parse landed files, all their texts in one pass (no database: it runs on a
     worker process)."""
     read = [_read_text(file) for file in files]  # per file, not per record
     parsed = iter(parse_texts([text for text in read if isinstance(text, str)]))
-    return [
+    return _ParsedFiles(
         _parsed_plan(file, next(parsed)) if isinstance(text, str) else text
         for file, text in zip(files, read, strict=True)
-    ]
+    )
+
+
+class _ParsedFiles(list[_Plan]):
+    """The plans of one worker task. They cross to the calling process with one frame of
+    records and one of rejects for all the dumps, cut back into each dump's frames there
+    (slices, no copy): a frame each per dump took 3.4 ms a dump to read back, 7.4 s of
+    the refresh process at 1M (loading the 2,101 dumps: 16.3-16.9 s -> 13.8-14.4 s)."""
+
+    def __reduce__(self):
+        parsed = [plan.parsed for plan in self if plan.parsed is not None]
+        if not parsed:
+            return list, (list(self),)
+        records = pl.concat([dump.records for dump in parsed])
+        rejects = pl.concat([dump.rejects for dump in parsed])
+        heights = [(dump.records.height, dump.rejects.height) for dump in parsed]
+        # the frames travel stacked; the plans go without them, for _unstacked to restore
+        bare = [
+            replace(plan, parsed=replace(plan.parsed, records=None, rejects=None))
+            if plan.parsed is not None
+            else plan
+            for plan in self
+        ]
+        return _unstacked, (bare, records, rejects, heights)
+
+
+def _unstacked(
+    plans: list[_Plan], records: pl.DataFrame, rejects: pl.DataFrame, heights: list[tuple]
+) -> list[_Plan]:
+    """``_ParsedFiles.__reduce__`` undone: each parsed plan gets its dump's slices."""
+    restored = []
+    sizes = iter(heights)
+    at_record = at_reject = 0
+    for plan in plans:
+        if plan.parsed is not None:
+            n_records, n_rejects = next(sizes)
+            dump = replace(
+                plan.parsed,
+                records=records.slice(at_record, n_records),
+                rejects=rejects.slice(at_reject, n_rejects),
+            )
+            plan = replace(plan, parsed=dump)
+            at_record += n_records
+            at_reject += n_rejects
+        restored.append(plan)
+    return restored
 
 
 def _read_text(file: LandedFile) -> str | _Plan:

@@ -4,6 +4,8 @@ Each bad file alone goes through the real loader into a real DuckDB file; the mi
 goes through a whole refresh.
 """
 
+import pickle
+
 import duckdb
 import pytest
 
@@ -209,6 +211,27 @@ def test_files_parsed_on_worker_processes_load_as_in_one_process(tmp_path, monke
         columns = "* exclude (loaded_at)" if table == "ops.dump_files" else "*"
         query = f"select {columns} from {table} order by all"
         assert on_workers.execute(query).fetchall() == in_process.execute(query).fetchall()
+
+
+def test_a_workers_parsed_files_cross_to_the_caller_intact(tmp_path):
+    """A worker's plans travel with their dumps' rows stacked in two frames; each plan
+    gets back exactly its own records and rejects, and the unparsed keep none."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in ("dangling.txt", "binary.bin", "shifted.txt", "empty.txt"):
+        (landing / name).write_bytes(BAD_FILES[name][0])
+    (landing / "good.txt").write_bytes(GOOD)
+    sent = loader._parse_files(scan_landing(landing))
+    received = pickle.loads(pickle.dumps(sent))
+    assert [p.file.name for p in received] == [p.file.name for p in sent]
+    for before, after in zip(sent, received, strict=True):
+        assert (after.status, after.reason) == (before.status, before.reason)
+        if before.parsed is None:
+            assert after.parsed is None
+            continue
+        assert after.parsed.records.equals(before.parsed.records)
+        assert after.parsed.rejects.equals(before.parsed.rejects)
+    assert sum(p.parsed.rejects.height for p in received if p.parsed) == 2
 
 
 def test_corrected_dump_supersedes_the_old_version(tmp_path):
