@@ -119,23 +119,26 @@ def split_lines(texts: list[str]) -> pl.DataFrame:
     terminator does not start another line, as in ``wc -l`` plus an unterminated last line;
     an empty text has no lines.
     """
-    line = pl.col("raw_line")
-    lines = line.str.strip_suffix("\n").str.split("\n")
+    body, line = pl.col("body"), pl.col("line")
     return (
-        pl.DataFrame({"raw_line": texts}, schema={"raw_line": pl.String})
+        pl.DataFrame({"body": texts}, schema={"body": pl.String})
         .with_row_index("dump")
-        .filter(line != "")
-        .select("dump", line=lines)
+        .filter(body != "")
+        .select("dump", line=body.str.strip_suffix("\n").str.split("\n"))
         # the row of each text's first line once exploded (explode keeps the order)
-        .with_columns(first=pl.col("line").list.len().cum_sum() - pl.col("line").list.len())
+        .with_columns(first=line.list.len().cum_sum() - line.list.len())
         .explode("line")
         .select(
             "dump",
             line_number=(pl.int_range(pl.len()) - pl.col("first") + 1).cast(pl.Int64),
-            raw_line=pl.col("line").str.strip_suffix("\r"),
+            raw_line=line.str.strip_suffix("\r"),
         )
-        .with_columns(text=line.str.strip_chars())
+        .with_columns(text=pl.col("raw_line").str.strip_chars())
     )
+
+
+#: What ``classify_lines`` says a line is: every line is one of these.
+LINE_KINDS = ("blank", "chrome", "date", "content")
 
 
 def classify_lines(lines: pl.DataFrame) -> pl.DataFrame:
@@ -216,7 +219,6 @@ def parse_texts(texts: list[str]) -> list[ParsedDump]:
         (dump, line_kind): n
         for dump, line_kind, n in lines.group_by("dump", "kind").len().iter_rows()
     }
-    line_counts = dict(lines.group_by("dump").len().iter_rows())
     dates = listing_dates(lines.filter(kind == "date"))
 
     content = lines.filter(kind == "content")
@@ -255,7 +257,7 @@ def parse_texts(texts: list[str]) -> list[ParsedDump]:
         ParsedDump(
             records=records_of(dump),
             rejects=rejects_of(dump),
-            lines=line_counts.get(dump, 0),
+            lines=sum(counts.get((dump, line_kind), 0) for line_kind in LINE_KINDS),
             blank_lines=counts.get((dump, "blank"), 0),
             chrome_lines=counts.get((dump, "chrome"), 0) + counts.get((dump, "date"), 0),
             listing_date=date_of.get(dump),

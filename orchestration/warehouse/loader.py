@@ -112,22 +112,12 @@ def pending_files(build_db: Path, files: list[LandedFile]) -> list[LandedFile]:
 #: a refresh of thousands of dumps commits once per batch, not once per dump.
 BATCH_FILES = 100
 
-#: ``ops.dump_files`` as the manifest rows of a batch are written to it.
-MANIFEST_SCHEMA = {
-    "file_name": pl.String,
-    "sha256": pl.String,
-    "bytes": pl.Int64,
-    "lines": pl.Int64,
-    "blank_lines": pl.Int64,
-    "chrome_lines": pl.Int64,
-    "records": pl.Int64,
-    "rejects": pl.Int64,
-    "listing_date": pl.String,
-    "status": pl.String,
-    "reason": pl.String,
-    "duplicate_of": pl.String,
-    "loaded_at": pl.Datetime("us"),
-}
+#: The columns of a manifest row (``_Plan.manifest_row``); their types are the table's
+#: (``build_db.DDL``), which DuckDB casts to on insert.
+MANIFEST_COLUMNS = (
+    "file_name", "sha256", "bytes", "lines", "blank_lines", "chrome_lines", "records",
+    "rejects", "listing_date", "status", "reason", "duplicate_of", "loaded_at",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -279,10 +269,10 @@ def _write(con: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> None:
         _insert(con, "ops.rejects", _stacked(files, [p.parsed.rejects for p in parsed]))
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     manifest = pl.DataFrame(
-        [plan.manifest_row(loaded_at) for plan in plans], schema=MANIFEST_SCHEMA, orient="row"
+        [plan.manifest_row(loaded_at) for plan in plans], schema=MANIFEST_COLUMNS, orient="row"
     )
     # one statement for the batch: executemany ran one per row, 0.4 s per 100 files
-    _insert(con, "ops.dump_files", manifest, replace=True)
+    _insert(con, "ops.dump_files", manifest, or_replace=True)
 
 
 def _stacked(files: list[LandedFile], frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -297,17 +287,17 @@ def _stacked(files: list[LandedFile], frames: list[pl.DataFrame]) -> pl.DataFram
 
 
 def _insert(
-    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, replace: bool = False
+    con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, *, or_replace: bool = False
 ) -> None:
-    """Insert the rows of ``frame`` into ``table`` by column name; with ``replace``, a row
-    replaces the table's row of the same primary key."""
+    """Insert the rows of ``frame`` into ``table`` by column name; with ``or_replace``, a
+    row replaces the table's row of the same primary key."""
     if frame.height == 0:
         return
     # polars' own string layout (Arrow string views), which DuckDB reads as is: the
     # default converts every string, 0.1 s per 100 dumps
     con.register("incoming", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
-        verb = "insert or replace" if replace else "insert"
+        verb = "insert or replace" if or_replace else "insert"
         con.execute(f"{verb} into {table} by name select * from incoming")
     finally:
         con.unregister("incoming")
