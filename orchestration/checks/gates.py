@@ -417,15 +417,20 @@ GATES: tuple[Gate, ...] = (
         "acronyms, ranks 1..10 unique per paper and kind, every paper exists.",
         query=r"""
             select
-                k.*,
-                case when not regexp_matches(k.keyword, '\S') then k.keyword end as blank_keyword,
-                k.expansion is not null as has_expansion,
-                k.kind = 'acronym' as is_acronym,
+                paper_keywords.*,
+                case
+                    when not regexp_matches(paper_keywords.keyword, '\S')
+                        then paper_keywords.keyword
+                end as blank_keyword,
+                paper_keywords.expansion is not null as has_expansion,
+                paper_keywords.kind = 'acronym' as is_acronym,
                 p.paper_id is not null as paper_exists
-            from marts.paper_keywords as k
-            left join marts.papers as p on k.paper_id = p.paper_id
+            from marts.paper_keywords
+            left join marts.papers as p on paper_keywords.paper_id = p.paper_id
         """,
         slice=OF_CHANGED_KEYWORD_PAPERS,
+        # a one-dump slice at 1M: 0.38 to 0.53 s -> 0.22 to 0.26 s (the same rows)
+        slice_by_rowid=True,
     ),
     Gate(
         suite="keywords",
