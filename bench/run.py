@@ -99,8 +99,9 @@ class Run:
     cpu_system_s: float = 0.0
 
 
-def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
-    """Run ``paperhouse refresh``; stage times from its progress lines, peak tree RSS."""
+def timed_refresh(label: str, env: dict[str, str], log: Path, cwd: Path | None = None) -> Run:
+    """Run ``paperhouse refresh`` (of the checkout ``cwd``, by default the current
+    folder's); stage times from its progress lines, peak tree RSS."""
     run = Run(label)
     stages: dict[str, float] = defaultdict(float)
     peak, peak_at = 0, 0.0
@@ -109,7 +110,7 @@ def timed_refresh(label: str, env: dict[str, str], log: Path) -> Run:
     command = [sys.executable, "-m", "orchestration.cli", "refresh"]
     with log.open("w") as out:
         child = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=out, text=True, bufsize=1
+            command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=out, text=True, bufsize=1
         )
         done = threading.Event()
 

@@ -1,0 +1,124 @@
+"""Time one-dump refreshes on top of a kept bench build: the A/B harness for the code of
+a one-dump refresh, which a whole bench run measures once, after its full refresh.
+
+    uv run python bench/run.py --papers 1000000 --workdir W --keep   # once: the build
+    uv run python bench/one_dump.py W --trials 3                      # this checkout
+    uv run python bench/one_dump.py W --repo ../other --trials 3     # another checkout
+
+A trial puts W's warehouse back as the bench left it (a copy saved beside it, as
+``warehouse.kept``, by the first trial), drops a dump of 500 new papers into W's landing
+folder (the same dump in every trial), lets dbt parse the checkout's project, untimed
+(dbt parses a changed project again once, and keeps its parse only for the warehouse's
+own path, which is why a trial runs there), then times ``paperhouse refresh`` of the
+checkout, stage by stage as ``bench/run.py`` does, and takes the dump out again.
+A trial fails unless the refresh published the 500 new papers.
+
+This machine's speed drifts by tens of percent within an hour: alternate the checkouts
+(a trial or two each, in turn) and compare medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import PAPERS_PER_DUMP, generate
+from run import Run, served_counts, timed_refresh
+
+#: dbt's parse of the checkout's project into the warehouse's target folder
+PARSE = """
+from orchestration.settings import Settings
+settings = Settings.from_env()
+settings.prepare()
+from orchestration.dbt_in_process import invoke_dbt
+from orchestration.dbt_project import dbt_resource
+parse = invoke_dbt(dbt_resource().args(["parse", "--quiet"], settings.dbt_target_dir))
+raise SystemExit(0 if parse.success else "dbt parse failed: " + "; ".join(parse.errors))
+"""
+
+
+def restore(warehouse: Path) -> None:
+    """``warehouse`` as it was before the first trial (saved then)."""
+    kept = warehouse.with_name(warehouse.name + ".kept")
+    if not kept.exists():
+        if not (warehouse / "papers.duckdb").exists():
+            raise SystemExit(f"{warehouse} holds no published warehouse: run bench/run.py --keep")
+        shutil.copytree(warehouse, kept, symlinks=True)
+    shutil.rmtree(warehouse)
+    shutil.copytree(kept, warehouse, symlinks=True)
+
+
+def new_dump(landing: Path) -> Path:
+    """A dump of 500 papers that none of the landing folder's dumps holds (the bench's
+    dumps hold fewer papers than 500 times their number), numbered after them, so it
+    sorts last."""
+    dumps = len(list(landing.glob("dump_*.txt")))
+    with tempfile.TemporaryDirectory() as scratch:
+        generate(PAPERS_PER_DUMP, Path(scratch), first=dumps * PAPERS_PER_DUMP, first_dump=dumps)
+        [made] = Path(scratch).glob("*.txt")
+        target = landing / f"{made.stem}-one-dump.txt"
+        shutil.move(made, target)
+    return target
+
+
+def one_trial(work: Path, repo: Path, trial: int) -> Run:
+    landing, warehouse = work / "landing", work / "warehouse"
+    restore(warehouse)
+    before = served_counts(warehouse / "papers.duckdb")["papers"]
+    env = os.environ | {
+        "PAPERHOUSE_LANDING_DIR": str(landing),
+        "PAPERHOUSE_WAREHOUSE_DIR": str(warehouse),
+    }
+    dump = new_dump(landing)
+    try:
+        subprocess.run([sys.executable, "-c", PARSE], cwd=repo, env=env, check=True)
+        run = timed_refresh(f"trial {trial}", env, work / f"one_dump_{trial}.log", cwd=repo)
+    finally:
+        dump.unlink()
+    after = served_counts(warehouse / "papers.duckdb")["papers"] if run.exit_code == 0 else 0
+    if after != before + PAPERS_PER_DUMP:
+        raise SystemExit(
+            f"trial {trial}: exit code {run.exit_code}, {before} -> {after} papers published,"
+            f" not {before + PAPERS_PER_DUMP}; see {work / f'one_dump_{trial}.log'}"
+        )
+    return run
+
+
+def print_trials(runs: list[Run]) -> None:
+    names = list(dict.fromkeys(name for run in runs for name in run.stages))
+    print(f"\n{'stage (s)':<34}" + "".join(f"{run.label:>10}" for run in runs) + f"{'median':>10}")
+    for name in [*names, "total wall"]:
+        values = [run.wall_s if name == "total wall" else run.stages.get(name, 0.0) for run in runs]
+        row = "".join(f"{v:>10.2f}" for v in values)
+        print(f"{name:<34}{row}{statistics.median(values):>10.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("workdir", type=Path, help="a bench work folder kept with --keep")
+    parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--trials", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="write the trials here")
+    args = parser.parse_args(argv)
+    if not (args.workdir / "landing").is_dir():
+        parser.error(f"{args.workdir} is not a bench work folder (no landing folder)")
+    runs = []
+    for trial in range(1, args.trials + 1):
+        runs.append(one_trial(args.workdir, args.repo.resolve(), trial))
+        print(f"trial {trial}: {runs[-1].wall_s:.1f} s", flush=True)
+    print_trials(runs)
+    if args.json:
+        args.json.write_text(json.dumps([run.__dict__ for run in runs], indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

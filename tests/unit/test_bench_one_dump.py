@@ -1,0 +1,42 @@
+"""bench/one_dump.py: each trial's dump holds 500 papers the bench's dumps do not, and a
+trial starts from the warehouse as it was kept, whatever the trial before it wrote."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from generate import generate
+from one_dump import new_dump, restore
+
+from orchestration.parsing.dump_parser import parse_dump
+
+
+def titles(path: Path) -> set[str]:
+    return set(parse_dump(path.read_bytes()).records["title"])
+
+
+def test_the_new_dump_holds_500_papers_no_bench_dump_holds_and_sorts_last(tmp_path):
+    landing = tmp_path / "landing"
+    generate(3000, landing)  # 3000 papers in 6 dumps, then the bench's extra dump
+    generate(500, landing, first=3000, first_dump=6)
+    bench_titles = set().union(*(titles(dump) for dump in landing.glob("*.txt")))
+
+    dump = new_dump(landing)
+
+    assert len(titles(dump)) == 500
+    assert not titles(dump) & bench_titles
+    assert sorted(landing.glob("*.txt"))[-1] == dump
+
+
+def test_a_trial_starts_from_the_kept_warehouse(tmp_path):
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    (warehouse / "papers.duckdb").write_text("as the bench left it")
+    restore(warehouse)  # the first trial keeps a copy
+    (warehouse / "papers.duckdb").write_text("as a trial left it")
+    (warehouse / "left by a trial").touch()
+
+    restore(warehouse)
+
+    assert (warehouse / "papers.duckdb").read_text() == "as the bench left it"
+    assert sorted(p.name for p in warehouse.iterdir()) == ["papers.duckdb"]
