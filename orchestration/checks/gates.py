@@ -437,8 +437,14 @@ GATES: tuple[Gate, ...] = (
         asset_key=("marts", "keywords"),
         description="Keywords: one row per keyword and kind, none empty, n_papers >= 1.",
         query="select * from marts.keywords",
+        # the keywords of the changed papers' rows, picked by row id (as slice_by_rowid
+        # does): a one-dump slice at 1M 0.14 to 0.35 s -> 0.08 to 0.10 s, the same rows
         slice=f"""
-            keyword in (select keyword from marts.paper_keywords where {OF_CHANGED_KEYWORD_PAPERS})
+            keyword in (
+                select keyword from marts.paper_keywords where rowid in (
+                    select rowid from marts.paper_keywords where {OF_CHANGED_KEYWORD_PAPERS}
+                )
+            )
         """,
     ),
 )
