@@ -10,6 +10,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from orchestration.warehouse.build_db import rows_where
+
 #: Papers a Python model hands to a worker at once: a million abstracts are 1.3 GB of
 #: text, so a full build streams them in batches; two batches per worker are in flight.
 BATCH_PAPERS = 25_000
@@ -33,18 +35,13 @@ def papers_in(
     whose ``paper_id`` the relation ``ids`` holds, in batches of at most ``batch_papers``
     rows; at least one batch.
 
-    The papers' row ids are found first, reading only ``paper_id``, and the table is then
-    read at those ids, as the gates' ``slice_by_rowid`` does: a join on the scattered key
-    read every abstract of the table, so each of the three Python models of a one-dump
-    refresh at 1M spent 0.42 to 0.59 s reading 500 papers, not 0.02 to 0.03 s (the 1M
-    bench build, alternated three times). The rows an incremental build reads are the
-    ones it just wrote, together at the table's end; a full build reads every row in as
-    long (0.95 to 1.06 s against 0.99 to 1.26 s for a million papers)."""
+    The papers are picked by row id (``build_db.rows_where``): a join on the scattered
+    key read every abstract of the table, 0.42 to 0.59 s for the 500 papers of a one-dump
+    refresh at 1M, not 0.02 to 0.03 s. A full build reads every row in as long (0.95 to
+    1.06 s against 0.99 to 1.26 s for a million papers)."""
     table = ref_table(papers)
-    query = (
-        f"select {', '.join(columns)} from {table} where rowid in"
-        f" (select rowid from {table} where paper_id in (select paper_id from paper_ids))"
-    )
+    picked = rows_where(table, "paper_id in (select paper_id from paper_ids)")
+    query = f"select {', '.join(columns)} from {table} where {picked}"
     reader = ids.query("paper_ids", query).to_arrow_reader(batch_papers)
     yielded = False
     for batch in reader:

@@ -62,9 +62,10 @@
     holds for the row (aliased `alias` there). The rows are picked by their row ids, found
     reading only what the condition reads, and the table is then read at those rows only,
     which an incremental build wrote together at the table's end. A condition on the
-    scattered paper_id itself read every abstract of the table to keep 500 (as in papers_in,
-    orchestration/incremental.py; at 1M: the papers of `papers` 0.50 to 0.61 s -> 0.11 s,
-    of int_paper_links 0.29 to 0.33 s -> 0.02 s). Use:
+    scattered paper_id itself read every abstract of the table to keep 500 (the Python
+    side has the same predicate: rows_where in orchestration/warehouse/build_db.py; at 1M:
+    the papers of `papers` 0.50 to 0.61 s -> 0.11 s, of int_paper_links 0.29 to 0.33 s ->
+    0.02 s). Use:
     where {% call rows_where(ref('int_papers')) %} paper_id in (...) {% endcall %} -#}
 {% macro rows_where(table, alias='rows') %}
     rowid in (select rowid from {{ table }} as {{ alias }} where {{ caller() }})

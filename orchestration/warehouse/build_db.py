@@ -78,3 +78,19 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+
+
+def rows_where(table: str, condition: str) -> str:
+    """Row predicate on ``table``: ``condition`` holds for the row, decided by row id.
+
+    The row ids are found reading only the columns ``condition`` reads, and the rows are
+    then read at those ids. A condition on a scattered key (``paper_id`` is a hash) skips
+    no part of the table, so filtering the rows themselves read every column the query
+    needs for every row: every abstract of a million papers to keep the 500 of a new dump.
+    An incremental build writes its rows together at the table's end, where the ids lead.
+    At 1M, one dump: a Python model's papers 0.42-0.59 s -> 0.02-0.03 s, publish's copy of
+    ``papers`` 0.32 -> 0.016 s, ``gx_int_papers``' slice 1.7-2.5 s -> 0.2 s uncached. dbt's
+    SQL has the same predicate as the ``rows_where`` macro
+    (``dbt_project/macros/incremental_papers.sql``). ``table`` must be a table (a view
+    has no ``rowid``)."""
+    return f"rowid in (select rowid from {table} where {condition})"
