@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import PAPERS_PER_DUMP, generate
-from run import Run, served_counts, timed_refresh
+from run import Run, print_table, served_counts, timed_refresh
 
 #: dbt's parse of the checkout's project into the warehouse's target folder
 PARSE = """
@@ -92,15 +91,6 @@ def one_trial(work: Path, repo: Path, trial: int) -> Run:
     return run
 
 
-def print_trials(runs: list[Run]) -> None:
-    names = list(dict.fromkeys(name for run in runs for name in run.stages))
-    print(f"\n{'stage (s)':<34}" + "".join(f"{run.label:>10}" for run in runs) + f"{'median':>10}")
-    for name in [*names, "total wall"]:
-        values = [run.wall_s if name == "total wall" else run.stages.get(name, 0.0) for run in runs]
-        row = "".join(f"{v:>10.2f}" for v in values)
-        print(f"{name:<34}{row}{statistics.median(values):>10.2f}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("workdir", type=Path, help="a bench work folder kept with --keep")
@@ -114,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     for trial in range(1, args.trials + 1):
         runs.append(one_trial(args.workdir, args.repo.resolve(), trial))
         print(f"trial {trial}: {runs[-1].wall_s:.1f} s", flush=True)
-    print_trials(runs)
+    print_table(runs, median=True)
     if args.json:
         args.json.write_text(json.dumps([run.__dict__ for run in runs], indent=2) + "\n")
     return 0

@@ -28,6 +28,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -159,19 +160,24 @@ def served_counts(served: Path) -> dict[str, int]:
     return {"papers": papers, "links": links, "paper_keywords": keywords}
 
 
-def print_table(full: Run, incremental: Run) -> None:
-    names = list(dict.fromkeys([*full.stages, *incremental.stages]))
-    print(f"\n{'stage':<34}{'full (s)':>12}{'incremental (s)':>18}")
-    for name in names:
-        a, b = full.stages.get(name, 0.0), incremental.stages.get(name, 0.0)
-        print(f"{name:<34}{a:>12.2f}{b:>18.2f}")
-    print(f"{'total wall':<34}{full.wall_s:>12.2f}{incremental.wall_s:>18.2f}")
-    rss = f"{full.peak_rss_mb:>12.1f}{incremental.peak_rss_mb:>18.1f}"
-    print(f"{'peak RSS of the tree (MB)':<34}{rss}")
-    for name, attribute in (("CPU user", "cpu_user_s"), ("CPU system", "cpu_system_s")):
-        a, b = getattr(full, attribute), getattr(incremental, attribute)
-        print(f"{name + ' (s)':<34}{a:>12.1f}{b:>18.1f}")
-    for run in (full, incremental):
+def print_table(runs: list[Run], median: bool = False) -> None:
+    """The runs side by side, a column each (and their median): stage times, wall time,
+    peak RSS and CPU time."""
+    columns = [f"{run.label} (s)" for run in runs] + (["median"] if median else [])
+    width = max(12, *(len(column) + 2 for column in columns))
+
+    def row(name: str, values: list[float], digits: int = 2) -> None:
+        cells = [*values, statistics.median(values)] if median else values
+        print(f"{name:<34}" + "".join(f"{value:>{width}.{digits}f}" for value in cells))
+
+    print(f"\n{'stage':<34}" + "".join(f"{column:>{width}}" for column in columns))
+    for name in dict.fromkeys(name for run in runs for name in run.stages):
+        row(name, [run.stages.get(name, 0.0) for run in runs])
+    row("total wall", [run.wall_s for run in runs])
+    row("peak RSS of the tree (MB)", [run.peak_rss_mb for run in runs], 1)
+    row("CPU user (s)", [run.cpu_user_s for run in runs], 1)
+    row("CPU system (s)", [run.cpu_system_s for run in runs], 1)
+    for run in runs:
         print(f"  {run.label} peaked at {run.peak_at_s:.1f} s, in {run.peak_stage}")
 
 
@@ -246,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         "incremental papers": inc_counts.get("papers") == expected_inc["papers"],
         "incremental links": inc_counts.get("links") == expected_inc["links"],
     }
-    print_table(full, incremental)
+    print_table([full, incremental])
     print(f"\nincremental / full wall: {incremental.wall_s / full.wall_s:.1%}")
     for name, ok in checks.items():
         print(f"  {'ok  ' if ok else 'FAIL'} {name}")
