@@ -4,6 +4,7 @@ a one-dump refresh, which a whole bench run measures once, after its full refres
     uv run python bench/run.py --papers 1000000 --workdir W --keep   # once: the build
     uv run python bench/one_dump.py W --trials 3                      # this checkout
     uv run python bench/one_dump.py W --repo ../other --trials 3     # another checkout
+    uv run python bench/one_dump.py W --warm --trials 3               # in one process
 
 A trial puts W's warehouse back as the bench left it (a copy saved beside it, as
 ``warehouse.kept``, by the first trial), drops a dump of 500 new papers into W's landing
@@ -12,6 +13,11 @@ folder (the same dump in every trial), lets dbt parse the checkout's project, un
 own path, which is why a trial runs there), then times ``paperhouse refresh`` of the
 checkout, stage by stage as ``bench/run.py`` does, and takes the dump out again.
 A trial fails unless the refresh published the 500 new papers.
+
+With ``--warm`` the trials' refreshes run one after another in one process that stays up
+(``paperhouse refresh`` as a function call, on a signal from this harness), after an
+untimed warm-up refresh of one more trial: a refresh without the start of a process and
+its imports, or what a one-dump refresh would cost in a refresh process that lives on.
 
 This machine's speed drifts by tens of percent within an hour: alternate the checkouts
 (a trial or two each, in turn) and compare medians.
@@ -26,11 +32,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import PAPERS_PER_DUMP, generate
-from run import Run, print_table, served_counts, timed_refresh
+from run import Run, print_table, process_cpu, served_counts, timed_progress, timed_refresh
 
 #: dbt's parse of the checkout's project into the warehouse's target folder
 PARSE = """
@@ -68,27 +77,88 @@ def new_dump(landing: Path) -> Path:
     return target
 
 
-def one_trial(work: Path, repo: Path, trial: int) -> Run:
+#: A process that runs a refresh for each line it reads, then prints ``DONE`` and the
+#: exit code (``--warm``).
+DONE = "=== refresh done:"
+WARM = f"""
+import sys
+from orchestration import cli
+for _ in sys.stdin:
+    print("{DONE}", cli.main(["refresh"]), flush=True)
+"""
+
+#: Times a refresh: (the trial's label, its log) -> the run.
+Refresh = Callable[[str, Path], Run]
+
+
+def bench_env(work: Path) -> dict[str, str]:
+    return os.environ | {
+        "PAPERHOUSE_LANDING_DIR": str(work / "landing"),
+        "PAPERHOUSE_WAREHOUSE_DIR": str(work / "warehouse"),
+    }
+
+
+def one_trial(work: Path, repo: Path, trial: int | str, refresh: Refresh) -> Run:
     landing, warehouse = work / "landing", work / "warehouse"
     restore(warehouse)
     before = served_counts(warehouse / "papers.duckdb")["papers"]
-    env = os.environ | {
-        "PAPERHOUSE_LANDING_DIR": str(landing),
-        "PAPERHOUSE_WAREHOUSE_DIR": str(warehouse),
-    }
     dump = new_dump(landing)
+    log = work / f"one_dump_{trial}.log"
     try:
-        subprocess.run([sys.executable, "-c", PARSE], cwd=repo, env=env, check=True)
-        run = timed_refresh(f"trial {trial}", env, work / f"one_dump_{trial}.log", cwd=repo)
+        subprocess.run([sys.executable, "-c", PARSE], cwd=repo, env=bench_env(work), check=True)
+        run = refresh(f"trial {trial}", log)
     finally:
         dump.unlink()
     after = served_counts(warehouse / "papers.duckdb")["papers"] if run.exit_code == 0 else 0
     if after != before + PAPERS_PER_DUMP:
         raise SystemExit(
             f"trial {trial}: exit code {run.exit_code}, {before} -> {after} papers published,"
-            f" not {before + PAPERS_PER_DUMP}; see {work / f'one_dump_{trial}.log'}"
+            f" not {before + PAPERS_PER_DUMP}; see {log}"
         )
     return run
+
+
+def cold_refresh(work: Path, repo: Path) -> Refresh:
+    """Each refresh a ``paperhouse refresh`` process."""
+    return lambda label, log: timed_refresh(label, bench_env(work), log, cwd=repo)
+
+
+@contextmanager
+def warm_refresh(work: Path, repo: Path) -> Iterator[Refresh]:
+    """Each refresh a call in one process that stays up (``WARM``), its output in each
+    trial's log."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", WARM],
+        env=bench_env(work),
+        cwd=repo,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
+
+    def refresh(label: str, log: Path) -> Run:
+        started = time.perf_counter()
+        user_before, system_before = process_cpu(child.pid)
+        child.stdin.write("refresh\n")
+        child.stdin.flush()
+        with log.open("w") as out:
+            run = timed_progress(label, child.stdout, out, child.pid, started, until=DONE)
+        run.wall_s = time.perf_counter() - started
+        run.stages["shutdown"] = round(run.wall_s - sum(run.stages.values()), 2)
+        user, system = process_cpu(child.pid)
+        run.cpu_user_s = round(user - user_before, 1)
+        run.cpu_system_s = round(system - system_before, 1)
+        done = log.read_text().rpartition(DONE)[2].strip()
+        run.exit_code = int(done) if done.lstrip("-").isdigit() else child.wait()
+        return run
+
+    try:
+        yield refresh
+    finally:
+        child.stdin.close()
+        child.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,14 +166,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("workdir", type=Path, help="a bench work folder kept with --keep")
     parser.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[1])
     parser.add_argument("--trials", type=int, default=1)
+    parser.add_argument(
+        "--warm", action="store_true", help="run the refreshes in one process that stays up"
+    )
     parser.add_argument("--json", type=Path, help="write the trials here")
     args = parser.parse_args(argv)
     if not (args.workdir / "landing").is_dir():
         parser.error(f"{args.workdir} is not a bench work folder (no landing folder)")
-    runs = []
-    for trial in range(1, args.trials + 1):
-        runs.append(one_trial(args.workdir, args.repo.resolve(), trial))
-        print(f"trial {trial}: {runs[-1].wall_s:.1f} s", flush=True)
+    work, repo, runs = args.workdir, args.repo.resolve(), []
+    refreshes = warm_refresh(work, repo) if args.warm else nullcontext(cold_refresh(work, repo))
+    with refreshes as refresh:
+        if args.warm:
+            warm_up = one_trial(work, repo, "warm-up", refresh)
+            print(f"warm-up (imports, first refresh of the process): {warm_up.wall_s:.1f} s")
+        for trial in range(1, args.trials + 1):
+            runs.append(one_trial(work, repo, trial, refresh))
+            print(f"trial {trial}: {runs[-1].wall_s:.1f} s", flush=True)
     print_table(runs, median=True)
     if args.json:
         args.json.write_text(json.dumps([run.__dict__ for run in runs], indent=2) + "\n")

@@ -35,8 +35,10 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 
@@ -46,6 +48,7 @@ from generate import PAPERS_PER_DUMP, generate
 
 PROGRESS = re.compile(r"^\[\s*([\d.]+)s\] ([^:]+): (.*)$")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:
@@ -84,6 +87,14 @@ def waited_children_cpu() -> tuple[float, float]:
     return usage.ru_utime, usage.ru_stime
 
 
+def process_cpu(pid: int) -> tuple[float, float]:
+    """User and system seconds of process ``pid`` and of the children it has waited for
+    (a refresh waits for its worker processes)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    return (utime + cutime) / CLOCK_TICKS, (stime + cstime) / CLOCK_TICKS
+
+
 @dataclass
 class Run:
     label: str
@@ -103,9 +114,6 @@ class Run:
 def timed_refresh(label: str, env: dict[str, str], log: Path, cwd: Path | None = None) -> Run:
     """Run ``paperhouse refresh`` (of the checkout ``cwd``, by default the current
     folder's); stage times from its progress lines, peak tree RSS."""
-    run = Run(label)
-    stages: dict[str, float] = defaultdict(float)
-    peak, peak_at = 0, 0.0
     started = time.perf_counter()
     user_before, system_before = waited_children_cpu()
     command = [sys.executable, "-m", "orchestration.cli", "refresh"]
@@ -113,22 +121,50 @@ def timed_refresh(label: str, env: dict[str, str], log: Path, cwd: Path | None =
         child = subprocess.Popen(
             command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=out, text=True, bufsize=1
         )
-        done = threading.Event()
+        run = timed_progress(label, child.stdout, out, child.pid, started)
+        run.exit_code = child.wait()
+    run.wall_s = time.perf_counter() - started
+    user, system = waited_children_cpu()
+    run.cpu_user_s = round(user - user_before, 1)
+    run.cpu_system_s = round(system - system_before, 1)
+    run.stages["shutdown"] = round(run.wall_s - sum(run.stages.values()), 2)
+    return run
 
-        def sample() -> None:
-            nonlocal peak, peak_at
-            while not done.is_set():
-                rss = tree_rss(child.pid)
-                if rss > peak:
-                    peak, peak_at = rss, time.perf_counter() - started
-                done.wait(0.05)
 
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        last = 0.0
-        ends: list[tuple[float, str]] = []  # (when the stage ended, stage)
-        for line in child.stdout:
+def timed_progress(
+    label: str,
+    lines: Iterator[str],
+    out: TextIO,
+    pid: int,
+    started: float,
+    until: str | None = None,
+) -> Run:
+    """A run's stage times from the progress lines of a refresh (copied to ``out``) until
+    they end, or until a line that starts with ``until``; the peak RSS of process ``pid``
+    and its descendants meanwhile. The time before the first progress line is
+    ``startup``; the wall time and ``shutdown`` are the caller's to add."""
+    run = Run(label)
+    stages: dict[str, float] = defaultdict(float)
+    peak, peak_at = 0, 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak, peak_at
+        while not done.is_set():
+            rss = tree_rss(pid)
+            if rss > peak:
+                peak, peak_at = rss, time.perf_counter() - started
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    last = 0.0
+    ends: list[tuple[float, str]] = []  # (when the stage ended, stage)
+    try:
+        for line in lines:
             out.write(line)
+            if until is not None and line.startswith(until):
+                break
             match = PROGRESS.match(line)
             if match:
                 at, stage = float(match[1]), match[2]
@@ -136,14 +172,9 @@ def timed_refresh(label: str, env: dict[str, str], log: Path, cwd: Path | None =
                 stages[stage] += at - last
                 ends.append((at, stage))
                 last = at
-        run.exit_code = child.wait()
+    finally:
         done.set()
         sampler.join()
-    run.wall_s = time.perf_counter() - started
-    user, system = waited_children_cpu()
-    run.cpu_user_s = round(user - user_before, 1)
-    run.cpu_system_s = round(system - system_before, 1)
-    stages["shutdown"] += run.wall_s - last
     run.stages = {k: round(v, 2) for k, v in stages.items()}
     run.peak_rss_mb = round(peak / 2**20, 1)
     run.peak_at_s = round(peak_at, 1)

@@ -39,10 +39,13 @@ def _quiet_libraries() -> None:
 
 
 def _show_progress(started: float) -> None:
-    """Progress lines on stdout, timed from ``started``."""
+    """Progress lines on stdout, timed from ``started``: those of this refresh only, when
+    one process runs refreshes one after another (``bench/one_dump.py --warm``)."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(_ProgressFormatter(started))
     progress = logging.getLogger("paperhouse.progress")
+    for earlier in [h for h in progress.handlers if isinstance(h.formatter, _ProgressFormatter)]:
+        progress.removeHandler(earlier)
     progress.addHandler(handler)
     progress.setLevel(logging.INFO)
     progress.propagate = False

@@ -1,12 +1,16 @@
-"""bench/one_dump.py: each trial's dump holds 500 papers the bench's dumps do not, and a
-trial starts from the warehouse as it was kept, whatever the trial before it wrote."""
+"""bench/one_dump.py: each trial's dump holds 500 papers the bench's dumps do not, a
+trial starts from the warehouse as it was kept, whatever the trial before it wrote, and a
+refresh in a process that stays up (``--warm``) is timed from its own lines."""
 
+import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from generate import generate
-from one_dump import new_dump, restore
+from one_dump import DONE, new_dump, restore
+from run import timed_progress
 
 from orchestration.parsing.dump_parser import parse_dump
 
@@ -40,3 +44,22 @@ def test_a_trial_starts_from_the_kept_warehouse(tmp_path):
 
     assert (warehouse / "papers.duckdb").read_text() == "as the bench left it"
     assert sorted(p.name for p in warehouse.iterdir()) == ["papers.duckdb"]
+
+
+def test_a_refresh_in_a_process_that_stays_up_is_timed_until_it_is_done(tmp_path):
+    lines = iter(
+        [
+            "[   1.5s] ingest: 1 file\n",
+            "a line of dbt's log\n",
+            "[   2.0s] dbt staging: done\n",
+            f"{DONE} 0\n",
+            "[   0.7s] ingest: the next refresh's\n",
+        ]
+    )
+    log = tmp_path / "trial.log"
+    with log.open("w") as out:
+        run = timed_progress("trial", lines, out, os.getpid(), time.perf_counter(), until=DONE)
+
+    assert run.stages == {"startup": 1.5, "dbt staging": 0.5}
+    assert log.read_text().endswith(f"dbt staging: done\n{DONE} 0\n")
+    assert next(lines) == "[   0.7s] ingest: the next refresh's\n"  # left for the next trial

@@ -1,6 +1,7 @@
 """bench/run.py's peak memory: every process of the tree counts once, and a child that
 has not exec'd yet (it shares its parent's pages) does not count its parent's again. Its
-CPU time counts the children's children too."""
+CPU time counts the children's children too, and so does that of a process that stays up
+(``bench/one_dump.py --warm``)."""
 
 import os
 import subprocess
@@ -8,7 +9,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from run import tree_rss, waited_children_cpu
+from run import process_cpu, tree_rss, waited_children_cpu
 
 MB = 2**20
 
@@ -62,3 +63,20 @@ def test_cpu_time_counts_the_work_of_a_child_and_of_the_child_it_waits_for():
     before = sum(waited_children_cpu())
     subprocess.run([sys.executable, "-c", wait], check=True)
     assert sum(waited_children_cpu()) - before >= 0.5
+
+
+def test_the_cpu_time_of_a_running_process_counts_the_child_it_waited_for():
+    burn = "import time; end = time.process_time() + 0.5\nwhile time.process_time() < end: pass"
+    stays_up = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}]);"
+        " print('waited', flush=True); input()"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", stays_up], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout.readline() == "waited\n"
+        user, system = process_cpu(child.pid)
+    finally:
+        child.communicate("\n")
+    assert user + system >= 0.5
