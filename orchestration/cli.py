@@ -3,6 +3,9 @@
 paperhouse refresh    parse every new dump in the landing folder, bring the marts up
                       to date behind the GX gates, publish papers.duckdb; exit 0 only
                       if published. --full rebuilds every dbt model from scratch.
+paperhouse watch      refresh whenever a new or changed dump lands, in this process,
+                      until interrupted (Ctrl-C): a refresh without the start of a
+                      process and its imports, 6 to 9 s of a one-dump refresh.
 """
 
 from __future__ import annotations
@@ -129,6 +132,53 @@ def refresh(args: argparse.Namespace) -> int:
     return EXIT_FAILED
 
 
+def watch(args: argparse.Namespace) -> int:
+    """Refresh (as ``paperhouse refresh``) whenever the landing folder holds a dump version
+    not loaded yet, looking every ``args.interval`` seconds, until interrupted. A refresh
+    that failed is not tried again for the same dumps: the next one starts when the
+    landing folder changes (or run ``paperhouse refresh``)."""
+    from orchestration.warehouse.landing import scan_landing
+    from orchestration.warehouse.loader import pending_files
+
+    settings = Settings.from_env()
+    if not settings.landing_dir.is_dir():
+        return refresh(args)  # its error message, and its exit code
+    print(
+        f"paperhouse watch: landing {settings.landing_dir}, every {args.interval:g} s;"
+        " Ctrl-C stops",
+        flush=True,
+    )
+    tried: set[tuple[str, str]] = set()
+    waiting = False
+    try:
+        while True:
+            settings.prepare()
+            landed = scan_landing(settings.landing_dir, settings.landing_hashes)
+            pending = {(f.name, f.sha256) for f in pending_files(settings.build_db, landed)}
+            if pending and pending != tried:
+                tried, waiting = pending, False
+                if refresh(argparse.Namespace(full=False)) != EXIT_OK:
+                    print(
+                        "paperhouse watch: these dumps are tried again when the landing folder"
+                        " changes (or by paperhouse refresh)",
+                        flush=True,
+                    )
+            elif not waiting:
+                print(f"waiting for a new or changed dump in {settings.landing_dir}", flush=True)
+                waiting = True
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        print("\npaperhouse watch: stopped", flush=True)
+        return EXIT_OK
+
+
+def _interval(value: str) -> float:
+    seconds = float(value)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {value}")
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="paperhouse",
@@ -147,6 +197,16 @@ def main(argv: list[str] | None = None) -> int:
         "change (also ranks every paper's keyphrases again with today's corpus statistics)",
     )
     refresh_parser.set_defaults(handler=refresh)
+    watch_parser = commands.add_parser(
+        "watch", help="refresh whenever a new or changed dump lands, until Ctrl-C"
+    )
+    watch_parser.add_argument(
+        "--interval",
+        type=_interval,
+        default=5.0,
+        help="seconds between looks at the landing folder (default 5)",
+    )
+    watch_parser.set_defaults(handler=watch, full=False)
     args = parser.parse_args(argv)
     return args.handler(args)
 

@@ -1,0 +1,93 @@
+"""``paperhouse watch``: one process refreshes each time a dump lands, prints each
+refresh's progress once, does not try a failed refresh again for the same dumps, and
+stops on Ctrl-C with exit code 0."""
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import duckdb
+
+from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV
+from orchestration.warehouse.lock import refresh_lock
+from tests.conftest import SAMPLE_FILES, make_settings
+
+WAITING = "waiting for a new or changed dump"
+BUSY = "refresh already running"
+
+
+def read_until(lines: queue.Queue, text: str, timeout: float = 240) -> str:
+    """The watch's output from now up to the first line holding ``text``."""
+    seen, deadline = [], time.monotonic() + timeout
+    while not seen or text not in seen[-1]:
+        try:
+            line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+        except queue.Empty:
+            raise AssertionError(f"no {text!r} within {timeout} s:\n{''.join(seen)}") from None
+        if line is None:
+            raise AssertionError(f"watch ended before {text!r}:\n{''.join(seen)}")
+        seen.append(line)
+    return "".join(seen)
+
+
+def served_papers(settings) -> int:
+    with duckdb.connect(str(settings.served_db), read_only=True) as con:
+        return con.execute("select count(*) from papers").fetchone()[0]
+
+
+def land(settings, sample) -> None:
+    """A dump moved into the landing folder whole, as a finished download is."""
+    partial = settings.landing_dir.parent / sample.name
+    partial.write_bytes(sample.read_bytes())
+    partial.rename(settings.landing_dir / sample.name)
+
+
+def test_watch_refreshes_when_a_dump_lands_and_stops_on_ctrl_c(tmp_path):
+    first, second, third = SAMPLE_FILES
+    settings = make_settings(tmp_path, {first.name: first.read_bytes()})
+    env = os.environ | {
+        LANDING_ENV: str(settings.landing_dir),
+        WAREHOUSE_ENV: str(settings.warehouse_dir),
+    }
+    lines: queue.Queue = queue.Queue()
+    with refresh_lock(settings):  # another refresh runs when the watch starts
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.cli", "watch", "--interval", "0.2"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(
+            target=lambda: [*map(lines.put, watch.stdout), lines.put(None)], daemon=True
+        ).start()
+        try:
+            refused = read_until(lines, WAITING)
+            time.sleep(1)  # five more looks at the unchanged landing folder
+        except BaseException:
+            watch.kill()
+            raise
+    try:
+        land(settings, second)  # the landing folder changed: the first dump comes with it
+        two_dumps = read_until(lines, WAITING)
+        papers_after_two = served_papers(settings)
+        land(settings, third)
+        three_dumps = read_until(lines, WAITING)
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(timeout=60) == 0
+    finally:
+        watch.kill()
+    stopped = read_until(lines, "stopped", timeout=10)
+
+    assert refused.count(BUSY) == 1 and "tried again when the landing folder changes" in refused
+    assert "ingest: 2 file(s)" in two_dumps and BUSY not in two_dumps
+    assert papers_after_two == 243
+    assert three_dumps.count("paperhouse refresh:") == 1
+    assert three_dumps.count("ingest: 1 file(s)") == 1  # each progress line once
+    assert three_dumps.count("\npublished ") == 1
+    assert served_papers(settings) == 494
+    assert "paperhouse watch: stopped" in stopped
