@@ -144,14 +144,13 @@ def warm_refresh(work: Path, repo: Path) -> Iterator[Refresh]:
         child.stdin.write("refresh\n")
         child.stdin.flush()
         with log.open("w") as out:
-            run = timed_progress(label, child.stdout, out, child.pid, started, until=DONE)
+            run, done = timed_progress(label, child.stdout, out, child.pid, started, (DONE,))
         run.wall_s = time.perf_counter() - started
         run.stages["shutdown"] = round(run.wall_s - sum(run.stages.values()), 2)
         user, system = process_cpu(child.pid)
         run.cpu_user_s = round(user - user_before, 1)
         run.cpu_system_s = round(system - system_before, 1)
-        done = log.read_text().rpartition(DONE)[2].strip()
-        run.exit_code = int(done) if done.lstrip("-").isdigit() else child.wait()
+        run.exit_code = int(done.removeprefix(DONE)) if done else child.wait()
         return run
 
     try:

@@ -2,6 +2,7 @@
 
     uv run python bench/run.py --papers 100000
     uv run python bench/run.py --papers 5000 --json /tmp/bench.json   # the CI smoke run
+    uv run python bench/run.py --papers 5000 --watch                  # in paperhouse watch
 
 On a fresh folder: generate N papers (``bench/generate.py``), run ``paperhouse refresh``
 as a child process and time it, then add one more 500-paper dump and time the second
@@ -11,6 +12,11 @@ is the largest sum of the resident sets of the refresh process and all its child
 (the workers of the Python models), sampled every 50 ms from /proc; CPU time is the
 user and system time of the refresh and all its children. Prints a table and writes it
 as JSON.
+
+With ``--watch`` both refreshes run in one ``paperhouse watch`` process (looking at the
+landing folder every 0.5 s): the full one from the process's start, the one-dump one
+from the moment the dump lands in the landing folder, so it includes the watch's wait
+for its next look (``pickup``). The watch's resident memory between the two is recorded.
 
 The machine's speed is measured too, before and after (``bench/calibrate.py``): compare
 runs whose calibrations agree. ``bench/compare.py`` prints two result files side by side.
@@ -28,6 +34,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -121,7 +128,7 @@ def timed_refresh(label: str, env: dict[str, str], log: Path, cwd: Path | None =
         child = subprocess.Popen(
             command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=out, text=True, bufsize=1
         )
-        run = timed_progress(label, child.stdout, out, child.pid, started)
+        run, _ = timed_progress(label, child.stdout, out, child.pid, started)
         run.exit_code = child.wait()
     run.wall_s = time.perf_counter() - started
     user, system = waited_children_cpu()
@@ -137,12 +144,13 @@ def timed_progress(
     out: TextIO,
     pid: int,
     started: float,
-    until: str | None = None,
-) -> Run:
+    until: tuple[str, ...] = (),
+) -> tuple[Run, str | None]:
     """A run's stage times from the progress lines of a refresh (copied to ``out``) until
-    they end, or until a line that starts with ``until``; the peak RSS of process ``pid``
-    and its descendants meanwhile. The time before the first progress line is
-    ``startup``; the wall time and ``shutdown`` are the caller's to add."""
+    they end, or until a line that starts with one of ``until`` (returned with the run);
+    the peak RSS of process ``pid`` and its descendants meanwhile. The time before the
+    first progress line is ``startup``; the wall time and the time after the last stage
+    are the caller's to add."""
     run = Run(label)
     stages: dict[str, float] = defaultdict(float)
     peak, peak_at = 0, 0.0
@@ -160,10 +168,12 @@ def timed_progress(
     sampler.start()
     last = 0.0
     ends: list[tuple[float, str]] = []  # (when the stage ended, stage)
+    ending = None
     try:
         for line in lines:
             out.write(line)
-            if until is not None and line.startswith(until):
+            if until and line.startswith(until):
+                ending = line
                 break
             match = PROGRESS.match(line)
             if match:
@@ -179,7 +189,67 @@ def timed_progress(
     run.peak_rss_mb = round(peak / 2**20, 1)
     run.peak_at_s = round(peak_at, 1)
     run.peak_stage = next((stage for end, stage in ends if end >= peak_at), "shutdown")
-    return run
+    return run, ending
+
+
+#: How often ``paperhouse watch`` looks at the landing folder in a ``--watch`` run.
+WATCH_INTERVAL_S = 0.5
+#: The lines that end a refresh's output (stdout, stderr).
+REFRESH_ENDS = ("published ", "refresh FAILED")
+
+
+class Watch:
+    """``paperhouse watch`` as a child process, its output in ``log``; times its refreshes.
+
+    A refresh's time runs from ``started`` (the watch's start for the first refresh, the
+    arrival of a dump for the next) to the end of its output. The time before its first
+    progress line is ``startup`` as in ``timed_refresh``; what is left is ``pickup``:
+    waiting for the watch's next look at the landing folder, and the summary."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.out = log.open("w")
+        command = [sys.executable, "-m", "orchestration.cli", "watch"]
+        self.child = subprocess.Popen(
+            [*command, "--interval", str(WATCH_INTERVAL_S)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        self.cpu = (0.0, 0.0)
+
+    def timed(self, label: str, started: float) -> Run:
+        run, ending = timed_progress(
+            label, self.child.stdout, self.out, self.child.pid, started, until=REFRESH_ENDS
+        )
+        run.wall_s = time.perf_counter() - started
+        run.stages["pickup"] = round(run.wall_s - sum(run.stages.values()), 2)
+        run.exit_code = 0 if ending and ending.startswith("published ") else 1
+        cpu, self.cpu = self.cpu, process_cpu(self.child.pid)
+        run.cpu_user_s = round(self.cpu[0] - cpu[0], 1)
+        run.cpu_system_s = round(self.cpu[1] - cpu[1], 1)
+        return run
+
+    def idle_rss_mb(self) -> float:
+        """What the watch holds while it waits for the next dump."""
+        time.sleep(2 * WATCH_INTERVAL_S)
+        return round(tree_rss(self.child.pid) / 2**20, 1)
+
+    def stop(self) -> None:
+        self.child.send_signal(signal.SIGINT)
+        try:
+            self.child.wait(timeout=60)
+        finally:
+            self.child.kill()
+            self.out.close()
+
+
+def land(dump: Path, landing: Path) -> None:
+    """A copy of ``dump`` moved into ``landing`` whole (a watch may look at any time)."""
+    partial = landing.parent / f".{dump.name}.partial"
+    shutil.copy(dump, partial)
+    partial.rename(landing / dump.name)
 
 
 def served_counts(served: Path) -> dict[str, int]:
@@ -237,6 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="run both refreshes in one `paperhouse watch` process (the extra dump is timed"
+        " from its arrival in the landing folder)",
+    )
     args = parser.parse_args(argv)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix=f"paperhouse-bench-{args.papers}-"))
@@ -259,13 +335,26 @@ def main(argv: list[str] | None = None) -> int:
     }
     calibration = {"before": calibrate()}
     print(f"machine calibration before: {calibration['before']}")
-    print("full refresh ...")
-    full = timed_refresh("full", env, work / "full.log")
-    full_counts = served_counts(warehouse / "papers.duckdb") if full.exit_code == 0 else {}
-    for dump in extra.glob("*.txt"):
-        shutil.copy(dump, landing / dump.name)
-    print("incremental refresh (one more dump) ...")
-    incremental = timed_refresh("incremental", env, work / "incremental.log")
+    watch = Watch(env, work / "watch.log") if args.watch else None
+
+    def timed(label: str, started: float) -> Run:
+        if watch:
+            return watch.timed(label, started)
+        return timed_refresh(label, env, work / f"{label}.log")
+
+    try:
+        print("full refresh" + (" (in paperhouse watch)" if watch else "") + " ...")
+        full = timed("full", time.perf_counter())
+        full_counts = served_counts(warehouse / "papers.duckdb") if full.exit_code == 0 else {}
+        print("incremental refresh (one more dump) ...")
+        started = time.perf_counter()
+        for dump in extra.glob("*.txt"):
+            land(dump, landing)
+        incremental = timed("incremental", started)
+        watch_idle_mb = watch.idle_rss_mb() if watch else None
+    finally:
+        if watch:
+            watch.stop()
     inc_counts = served_counts(warehouse / "papers.duckdb") if incremental.exit_code == 0 else {}
     calibration["after"] = calibrate()
     print(f"machine calibration after: {calibration['after']}")
@@ -285,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print_table([full, incremental])
     print(f"\nincremental / full wall: {incremental.wall_s / full.wall_s:.1%}")
+    if watch:
+        print(f"paperhouse watch held {watch_idle_mb:.0f} MB waiting for the next dump")
     for name, ok in checks.items():
         print(f"  {'ok  ' if ok else 'FAIL'} {name}")
     result = {
@@ -297,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "calibration": calibration,
         "commit": _commit(),
+        "watch": {"idle_rss_mb": watch_idle_mb} if watch else None,
     }
     out = args.json or Path(__file__).parent / "results" / f"{args.papers}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

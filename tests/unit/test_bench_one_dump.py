@@ -58,8 +58,9 @@ def test_a_refresh_in_a_process_that_stays_up_is_timed_until_it_is_done(tmp_path
     )
     log = tmp_path / "trial.log"
     with log.open("w") as out:
-        run = timed_progress("trial", lines, out, os.getpid(), time.perf_counter(), until=DONE)
+        run, ending = timed_progress("trial", lines, out, os.getpid(), time.perf_counter(), (DONE,))
 
+    assert ending == f"{DONE} 0\n"
     assert run.stages == {"startup": 1.5, "dbt staging": 0.5}
     assert log.read_text().endswith(f"dbt staging: done\n{DONE} 0\n")
     assert next(lines) == "[   0.7s] ingest: the next refresh's\n"  # left for the next trial
