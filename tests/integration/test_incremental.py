@@ -33,6 +33,19 @@ ALL_MARTS = {t: f"select * from main.{t}" for t in EXACT_MARTS}
 PHRASES = "select * from main.paper_keywords where kind = 'phrase'"
 
 
+#: The document frequencies of the stored rankings: as kept beside them, and as counted
+KEPT_FREQUENCIES = "select stem_key, df from int_term_frequencies order by all"
+COUNTED_FREQUENCIES = """
+    select key, count(*) from (select unnest(stem_keys) as key from int_phrase_ranking)
+    group by key order by all
+"""
+
+
+def assert_frequencies_kept(settings) -> None:
+    kept = build_query(settings, KEPT_FREQUENCIES)
+    assert kept and kept == build_query(settings, COUNTED_FREQUENCIES)
+
+
 def rows(result, sql: str) -> list[tuple]:
     return sorted(result.query(sql), key=repr)
 
@@ -79,6 +92,7 @@ def test_dump_by_dump_equals_all_at_once_but_for_untouched_rankings(dump_by_dump
     for table, sql in EXACT_MARTS.items():
         assert rows(result, sql) == rows(sample_refresh, sql), table
 
+    assert_frequencies_kept(result.settings)
     ranked = {p for (p,) in build_query(result.settings, "select * from int_phrase_targets")}
     now, from_scratch = phrases_by_paper(result), phrases_by_paper(sample_refresh)
     assert ranked and set(now) == set(from_scratch)
@@ -122,6 +136,7 @@ def test_corpus_growth_ranks_every_paper_again(dump_by_dump, sample_refresh):
     assert build_query(settings, "select count(*) from int_paper_changes") == [(0,)]
     for table, sql in ALL_MARTS.items():
         assert rows(result, sql) == rows(sample_refresh, sql), table
+    assert_frequencies_kept(settings)
 
 
 def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
@@ -158,6 +173,7 @@ def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
             f"select count(*) from main.{table} where paper_id = ?", [paper_id]
         ) == [(0,)]
     assert result.scalar("select count(*) from main.papers") == 493
+    assert_frequencies_kept(settings)
 
 
 def test_full_refresh_rebuilds_every_paper(dump_by_dump):
@@ -167,6 +183,26 @@ def test_full_refresh_rebuilds_every_paper(dump_by_dump):
     assert build_query(settings, "select distinct change from int_paper_changes") == [("added",)]
     assert build_query(settings, "select count(*) from int_phrase_targets") == [(493,)]
     assert rows(result, "select count(*) from main.papers") == [(493,)]
+    assert_frequencies_kept(settings)
+
+
+def test_a_build_without_kept_frequencies_counts_them_once(tmp_path, sample_refresh):
+    """A build from before int_term_frequencies: its first incremental build counts the
+    stored keys, then keeps the counts as every build does."""
+    first, second, third = SAMPLE_FILES
+    settings = make_settings(tmp_path, {p.name: p.read_bytes() for p in (first, second)})
+    assert refresh(settings).report.success
+    con = duckdb.connect(str(settings.build_db))
+    con.execute("drop table intermediate.int_term_frequencies")
+    con.close()
+    (settings.landing_dir / third.name).write_bytes(third.read_bytes())
+
+    result = with_growth("1000", lambda: refresh(settings))
+
+    assert result.report.success
+    assert_frequencies_kept(settings)
+    for table, sql in EXACT_MARTS.items():
+        assert rows(result, sql) == rows(sample_refresh, sql), table
 
 
 def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_refresh):

@@ -3,8 +3,10 @@ corpus's document frequencies) and its top 10 keyphrases by TF-IDF.
 
 Ranks the papers of int_phrase_targets (all of them on a full build) with the document
 frequencies of the whole corpus: the terms of the papers ranked now, counted here, and
-the stored term keys of the others, which keep their ranking. The pre-hook (in
-_intermediate.yml) first drops the rows of the papers ranked now and of removed papers.
+the stored term keys of the others, which keep their ranking. The pre-hooks (in
+_intermediate.yml) first take the keys of the papers ranked now and of removed papers
+out of the stored keys' counts (int_term_frequencies, macros/term_frequencies.sql), then
+drop their rows; a post-hook adds the keys of the rows appended.
 Rules: orchestration/parsing/phrases.py; the two passes: orchestration/keyphrases.py.
 """
 
@@ -28,13 +30,11 @@ def model(dbt, session):
     papers = dbt.ref("int_papers")
     candidates = dbt.ref("int_keyword_candidates")
     untouched = pl.DataFrame(schema=FREQUENCIES)
-    if dbt.is_incremental:
-        untouched = session.sql(
-            f"select key as stem_key, count(*) as df"
-            f" from (select unnest(stem_keys) as key from {dbt.this}) group by key"
-        ).pl()
-    # DuckDB gives back the pages earlier models left cached, for the workers (reading
-    # the stored keys above first: under the lower limit that read took 1.7 s, not 1.1 s)
+    if dbt.is_incremental:  # the counts the pre-hooks kept, of the papers not ranked now
+        this = dbt.this
+        frequencies = f'"{this.database}"."{this.schema}"."{dbt.config.get("term_frequencies")}"'
+        untouched = session.sql(f"select stem_key, df from {frequencies}").pl()
+    # DuckDB gives back the pages earlier models left cached, for the workers
     session.execute(f"set memory_limit = '{dbt.config.get('workers_duckdb_memory')}'")
     rows = ranking_rows(
         papers_in(papers, targets, "paper_id", "title", "abstract", batch_papers=BATCH_PAPERS),

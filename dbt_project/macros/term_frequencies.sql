@@ -1,0 +1,60 @@
+{#- The document frequencies of int_phrase_ranking's stored term keys (stem_key, df: the
+    papers whose stem_keys hold the key), kept beside it in the table named by its config
+    `term_frequencies` by its hooks, in its transaction: a pre-hook takes out the keys of
+    the rows the build deletes, a post-hook adds those of the rows it appended. A build
+    then reads the counts instead of counting every stored key again (at 1M: 149M keys,
+    0.75-1.7 s, into 1.07M counts). The hooks run with `this` = int_phrase_ranking. -#}
+
+{% macro term_frequencies() -%}
+    {{- this.incorporate(path={'identifier': config.get('term_frequencies')}) -}}
+{%- endmacro %}
+
+{#- Papers per term key of the rows of `this` that `condition` picks (all without one) -#}
+{% macro frequencies_of_rows(condition=none) %}
+    select key as stem_key, count(*) as df
+    from (
+        select unnest(stem_keys) as key from {{ this }}
+        {% if condition is not none -%}
+            where {% call rows_where(this) %} {{ condition }} {% endcall %}
+        {%- endif %}
+    )
+    group by key
+{% endmacro %}
+
+{#- pre-hook: on an incremental build, the counts of the stored rows (counted here once
+    when a build made before them has none); on a full one, no counts yet -#}
+{% macro keep_term_frequencies() %}
+    {%- if is_incremental() -%}
+        create table if not exists {{ term_frequencies() }} as {{ frequencies_of_rows() }}
+    {%- else -%}
+        create or replace table {{ term_frequencies() }} (
+            stem_key ubigint not null, df bigint not null
+        )
+    {%- endif -%}
+{% endmacro %}
+
+{#- pre-hook, before the rows of `papers` (a parenthesised subquery of paper ids) are
+    deleted: their keys taken out of the counts (a key no paper holds any more goes) -#}
+{% macro subtract_term_frequencies(papers) %}
+    {%- if is_incremental() -%}
+        merge into {{ term_frequencies() }} as kept
+        using ({{ frequencies_of_rows('paper_id in ' ~ papers) }}) as gone
+        on kept.stem_key = gone.stem_key
+        when matched and kept.df = gone.df then delete
+        when matched then update set df = kept.df - gone.df
+    {%- endif -%}
+{% endmacro %}
+
+{#- post-hook: the keys of the rows this build appended (those of int_phrase_targets,
+    every paper on a full build) added to the counts -#}
+{% macro add_term_frequencies() %}
+    merge into {{ term_frequencies() }} as kept
+    using (
+        {{ frequencies_of_rows(
+            'paper_id in (select paper_id from ' ~ ref('int_phrase_targets') ~ ')'
+        ) }}
+    ) as added
+    on kept.stem_key = added.stem_key
+    when matched then update set df = kept.df + added.df
+    when not matched then insert (stem_key, df) values (added.stem_key, added.df)
+{% endmacro %}
