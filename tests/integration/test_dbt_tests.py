@@ -136,3 +136,28 @@ def test_clean_text_applies_its_rules_in_order_and_only_where_needed(tmp_path):
     con.execute("create table cases (t varchar)")
     con.executemany("insert into cases values (?)", [[text] for text in CLEANED])
     assert dict(con.execute(compiled.stdout).fetchall()) == CLEANED
+
+
+def test_the_kept_term_frequencies_fail_their_test_once_a_count_is_lost(sample_refresh, tmp_path):
+    build_db = tmp_path / "build.duckdb"
+    shutil.copy(sample_refresh.settings.build_db, build_db)
+    select = ("test", "--select", "test_name:term_frequencies_kept")
+
+    clean = _dbt(build_db, tmp_path / "target", *select)
+    assert clean.returncode == 0, clean.stdout
+    assert "PASS=1" in clean.stdout
+
+    con = duckdb.connect(str(build_db))
+    # a paper's keys left counted after its row went, and a key with no paper left
+    con.execute(
+        "delete from intermediate.int_phrase_ranking"
+        " where paper_id = (select min(paper_id) from intermediate.int_phrase_ranking)"
+    )
+    con.execute(
+        "update intermediate.int_term_frequencies set df = 0"
+        " where stem_key = (select min(stem_key) from intermediate.int_term_frequencies)"
+    )
+    con.close()
+    lost = _dbt(build_db, tmp_path / "target", *select)
+    assert lost.returncode == 1, lost.stdout
+    assert "Got 2 results" in lost.stdout, lost.stdout

@@ -186,40 +186,41 @@ def test_full_refresh_rebuilds_every_paper(dump_by_dump):
     assert_frequencies_kept(settings)
 
 
-def test_a_build_without_kept_frequencies_counts_them_once(tmp_path, sample_refresh):
-    """A build from before int_term_frequencies: its first incremental build counts the
-    stored keys, then keeps the counts as every build does."""
+def third_dump_on_an_older_build(tmp_path, sample_refresh, make_older: str):
+    """The first two dumps refreshed, the build then changed by ``make_older`` (SQL) to
+    what an older version left, the third dump refreshed: the result is still the
+    warehouse a single refresh over all dumps builds. Its settings."""
     first, second, third = SAMPLE_FILES
     settings = make_settings(tmp_path, {p.name: p.read_bytes() for p in (first, second)})
     assert refresh(settings).report.success
     con = duckdb.connect(str(settings.build_db))
-    con.execute("drop table intermediate.int_term_frequencies")
+    con.execute(make_older)
     con.close()
     (settings.landing_dir / third.name).write_bytes(third.read_bytes())
 
     result = with_growth("1000", lambda: refresh(settings))
 
     assert result.report.success
-    assert_frequencies_kept(settings)
     for table, sql in EXACT_MARTS.items():
         assert rows(result, sql) == rows(sample_refresh, sql), table
+    return settings
+
+
+def test_a_build_without_kept_frequencies_counts_them_once(tmp_path, sample_refresh):
+    """A build from before int_term_frequencies: its first incremental build counts the
+    stored keys, then keeps the counts as every build does."""
+    settings = third_dump_on_an_older_build(
+        tmp_path, sample_refresh, "drop table intermediate.int_term_frequencies"
+    )
+    assert_frequencies_kept(settings)
 
 
 def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_refresh):
     """A build from before int_paper_state kept records_hash: the papers mart cannot tell
-    which papers a new dump lists again, so it rebuilds every paper once; the result is
-    still the warehouse a single refresh over all dumps builds."""
-    first, second, third = SAMPLE_FILES
-    settings = make_settings(tmp_path, {p.name: p.read_bytes() for p in (first, second)})
-    assert refresh(settings).report.success
-    con = duckdb.connect(str(settings.build_db))
-    con.execute("alter table intermediate.int_paper_state drop column records_hash")
-    con.close()
-    (settings.landing_dir / third.name).write_bytes(third.read_bytes())
-
-    result = with_growth("1000", lambda: refresh(settings))
-
-    assert result.report.success
-    for table, sql in EXACT_MARTS.items():
-        assert rows(result, sql) == rows(sample_refresh, sql), table
+    which papers a new dump lists again, so it rebuilds every paper once."""
+    settings = third_dump_on_an_older_build(
+        tmp_path,
+        sample_refresh,
+        "alter table intermediate.int_paper_state drop column records_hash",
+    )
     assert build_query(settings, "select count(records_hash) from int_paper_state") == [(494,)]
