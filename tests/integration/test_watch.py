@@ -2,6 +2,7 @@
 refresh's progress once, does not try a failed refresh again for the same dumps, and
 stops on Ctrl-C with exit code 0."""
 
+import contextlib
 import os
 import queue
 import signal
@@ -46,12 +47,29 @@ def land(settings, sample) -> None:
     partial.rename(settings.landing_dir / sample.name)
 
 
+def stop(watch: subprocess.Popen, lines: queue.Queue) -> int:
+    """Ctrl-C; the exit code. A watch still up a minute later is made to print where each
+    of its threads is (SIGABRT, with PYTHONFAULTHANDLER), for the failure message."""
+    watch.send_signal(signal.SIGINT)
+    try:
+        return watch.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        watch.send_signal(signal.SIGABRT)
+        watch.wait(timeout=30)
+        output = []
+        with contextlib.suppress(queue.Empty):
+            while (line := lines.get(timeout=5)) is not None:
+                output.append(line)
+        raise AssertionError("watch still up 60 s after Ctrl-C:\n" + "".join(output)) from None
+
+
 def test_watch_refreshes_when_a_dump_lands_and_stops_on_ctrl_c(tmp_path):
     first, second, third = SAMPLE_FILES
     settings = make_settings(tmp_path, {first.name: first.read_bytes()})
     env = os.environ | {
         LANDING_ENV: str(settings.landing_dir),
         WAREHOUSE_ENV: str(settings.warehouse_dir),
+        "PYTHONFAULTHANDLER": "1",  # SIGABRT prints every thread's stack (see stop)
     }
     lines: queue.Queue = queue.Queue()
     with refresh_lock(settings):  # another refresh runs when the watch starts
@@ -77,8 +95,7 @@ def test_watch_refreshes_when_a_dump_lands_and_stops_on_ctrl_c(tmp_path):
         papers_after_two = served_papers(settings)
         land(settings, third)
         three_dumps = read_until(lines, WAITING)
-        watch.send_signal(signal.SIGINT)
-        assert watch.wait(timeout=60) == 0
+        assert stop(watch, lines) == 0
     finally:
         watch.kill()
     stopped = read_until(lines, "stopped", timeout=10)
