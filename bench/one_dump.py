@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import PAPERS_PER_DUMP, generate
-from run import Run, print_table, process_cpu, served_counts, timed_progress, timed_refresh
+from run import RefreshProcess, Run, print_table, served_counts, timed_refresh
 
 #: dbt's parse of the checkout's project into the warehouse's target folder
 PARSE = """
@@ -127,29 +127,16 @@ def cold_refresh(work: Path, repo: Path) -> Refresh:
 def warm_refresh(work: Path, repo: Path) -> Iterator[Refresh]:
     """Each refresh a call in one process that stays up (``WARM``), its output in each
     trial's log."""
-    child = subprocess.Popen(
-        [sys.executable, "-c", WARM],
-        env=bench_env(work),
-        cwd=repo,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-    )
+    command = [sys.executable, "-c", WARM]
+    process = RefreshProcess(command, bench_env(work), cwd=repo, stdin=subprocess.PIPE)
+    child = process.child
 
     def refresh(label: str, log: Path) -> Run:
         started = time.perf_counter()
-        user_before, system_before = process_cpu(child.pid)
         child.stdin.write("refresh\n")
         child.stdin.flush()
         with log.open("w") as out:
-            run, done = timed_progress(label, child.stdout, out, child.pid, started, (DONE,))
-        run.wall_s = time.perf_counter() - started
-        run.stages["shutdown"] = round(run.wall_s - sum(run.stages.values()), 2)
-        user, system = process_cpu(child.pid)
-        run.cpu_user_s = round(user - user_before, 1)
-        run.cpu_system_s = round(system - system_before, 1)
+            run, done = process.timed(label, out, started, (DONE,), "shutdown")
         run.exit_code = int(done.removeprefix(DONE)) if done else child.wait()
         return run
 

@@ -192,13 +192,48 @@ def timed_progress(
     return run, ending
 
 
+class RefreshProcess:
+    """A child process that runs refreshes one after another and stays up (``paperhouse
+    watch``, ``bench/one_dump.py --warm``), its output read here. ``timed`` times the
+    next refresh from its output: stages as ``timed_refresh`` does, the wall time from
+    ``started``, the time in no stage as ``leftover``, and the CPU time the process (with
+    the children it waited for) used since the previous refresh ended."""
+
+    def __init__(
+        self, command: list[str], env: dict[str, str], cwd: Path | None = None, stdin=None
+    ) -> None:
+        self.child = subprocess.Popen(
+            command,
+            env=env,
+            cwd=cwd,
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        self.cpu = (0.0, 0.0)
+
+    def timed(
+        self, label: str, out: TextIO, started: float, until: tuple[str, ...], leftover: str
+    ) -> tuple[Run, str | None]:
+        """The next refresh, up to its line that starts with one of ``until`` (returned)."""
+        run, ending = timed_progress(label, self.child.stdout, out, self.child.pid, started, until)
+        run.wall_s = time.perf_counter() - started
+        run.stages[leftover] = round(run.wall_s - sum(run.stages.values()), 2)
+        cpu, self.cpu = self.cpu, process_cpu(self.child.pid)
+        run.cpu_user_s = round(self.cpu[0] - cpu[0], 1)
+        run.cpu_system_s = round(self.cpu[1] - cpu[1], 1)
+        return run, ending
+
+
 #: How often ``paperhouse watch`` looks at the landing folder in a ``--watch`` run.
 WATCH_INTERVAL_S = 0.5
 #: The lines that end a refresh's output (stdout, stderr).
 REFRESH_ENDS = ("published ", "refresh FAILED")
 
 
-class Watch:
+class Watch(RefreshProcess):
     """``paperhouse watch`` as a child process, its output in ``log``; times its refreshes.
 
     A refresh's time runs from ``started`` (the watch's start for the first refresh, the
@@ -207,28 +242,13 @@ class Watch:
     waiting for the watch's next look at the landing folder, and the summary."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.out = log.open("w")
         command = [sys.executable, "-m", "orchestration.cli", "watch"]
-        self.child = subprocess.Popen(
-            [*command, "--interval", str(WATCH_INTERVAL_S)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            bufsize=1,
-        )
-        self.cpu = (0.0, 0.0)
+        super().__init__([*command, "--interval", str(WATCH_INTERVAL_S)], env)
+        self.out = log.open("w")
 
-    def timed(self, label: str, started: float) -> Run:
-        run, ending = timed_progress(
-            label, self.child.stdout, self.out, self.child.pid, started, until=REFRESH_ENDS
-        )
-        run.wall_s = time.perf_counter() - started
-        run.stages["pickup"] = round(run.wall_s - sum(run.stages.values()), 2)
+    def next_refresh(self, label: str, started: float) -> Run:
+        run, ending = self.timed(label, self.out, started, REFRESH_ENDS, "pickup")
         run.exit_code = 0 if ending and ending.startswith("published ") else 1
-        cpu, self.cpu = self.cpu, process_cpu(self.child.pid)
-        run.cpu_user_s = round(self.cpu[0] - cpu[0], 1)
-        run.cpu_system_s = round(self.cpu[1] - cpu[1], 1)
         return run
 
     def idle_rss_mb(self) -> float:
@@ -339,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def timed(label: str, started: float) -> Run:
         if watch:
-            return watch.timed(label, started)
+            return watch.next_refresh(label, started)
         return timed_refresh(label, env, work / f"{label}.log")
 
     try:
