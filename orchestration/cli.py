@@ -166,7 +166,7 @@ def watch(args: argparse.Namespace) -> int:
             pending = {(f.name, f.sha256) for f in pending_files(settings.build_db, landed)}
             if pending and pending != tried:
                 tried, waiting = pending, False
-                if refresh(argparse.Namespace(full=False)) != EXIT_OK:
+                if refresh(args) != EXIT_OK:  # args.full is False (set_defaults)
                     print(
                         "paperhouse watch: these dumps are tried again when the landing folder"
                         " changes (or by paperhouse refresh)",
