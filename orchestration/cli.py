@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 
+from orchestration.collector import long_lived_imports
 from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV, Settings
 
 EXIT_OK = 0
@@ -58,14 +59,15 @@ def _show_progress(started: float) -> None:
 
 def refresh(args: argparse.Namespace) -> int:
     started = time.monotonic()  # before the imports: they take seconds
-    from orchestration.dbt_project import prepare_manifest
-    from orchestration.refresh import (
-        open_instance,
-        quarantined_files,
-        run_refresh,
-        served_summary,
-    )
-    from orchestration.warehouse.lock import RefreshAlreadyRunning, refresh_lock
+    with long_lived_imports():
+        from orchestration.dbt_project import prepare_manifest
+        from orchestration.refresh import (
+            open_instance,
+            quarantined_files,
+            run_refresh,
+            served_summary,
+        )
+        from orchestration.warehouse.lock import RefreshAlreadyRunning, refresh_lock
 
     settings = Settings.from_env()
     if not settings.landing_dir.is_dir():

@@ -16,6 +16,7 @@ import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
 from orchestration.checks import GATE_PREFIX
+from orchestration.collector import long_lived_imports
 from orchestration.event_storage import BATCH_SIZE, BATCH_SIZE_ENV, BatchingSqliteEventLogStorage
 from orchestration.settings import Settings
 from orchestration.warehouse.landing import LandedFile, scan_landing
@@ -71,8 +72,9 @@ def run_refresh(
     """Run the refresh job over the dump versions still to load. Caller holds the lock.
     Dagster's own console log shows ``log_level`` and above; ``full_refresh`` rebuilds
     the incremental dbt models from scratch."""
-    from orchestration.definitions import defs
-    from orchestration.jobs import partition_range_tags, register_landing
+    with long_lived_imports():  # the definitions load GX and the dbt manifest
+        from orchestration.definitions import defs
+        from orchestration.jobs import partition_range_tags, register_landing
 
     settings.prepare()
     landed = scan_landing(settings.landing_dir, settings.landing_hashes)
