@@ -65,7 +65,14 @@ def _build(
     params = get_updated_cli_invocation_params_for_context(
         context=context, manifest={}, dagster_dbt_translator=TRANSLATOR
     )
-    command = ["build", *(["--full-refresh"] if full_refresh else []), *params.selection_args]
+    # --no-write-json: dbt's manifest and run results would be written again by every layer
+    # (0.25 s of a one-dump refresh); Dagster keeps the results, and dbt's log stays
+    command = [
+        "build",
+        "--no-write-json",
+        *(["--full-refresh"] if full_refresh else []),
+        *params.selection_args,
+    ]
     if params.indirect_selection:
         command += ["--indirect-selection", params.indirect_selection]
     project_dir = Path(params.dbt_project.project_dir) if params.dbt_project else None

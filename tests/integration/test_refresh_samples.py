@@ -110,3 +110,12 @@ def test_the_build_database_writes_the_papers_text_with_zstd(sample_refresh):
         ("marts.keywords", "keyword"),
     ):
         assert "ZSTD" not in column_compressions(build, table, column), table
+
+
+def test_dbt_leaves_its_log_and_no_json_artifacts(sample_refresh):
+    """Each dbt layer runs with --no-write-json: the refresh's results are Dagster's, and
+    writing dbt's manifest and run results three times a refresh cost 0.25 s."""
+    target = sample_refresh.settings.dbt_target_dir
+    assert "model.paperhouse.papers" in (target / "dbt.log").read_text()
+    assert not (target / "manifest.json").exists()
+    assert not (target / "run_results.json").exists()
