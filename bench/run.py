@@ -13,10 +13,11 @@ is the largest sum of the resident sets of the refresh process and all its child
 user and system time of the refresh and all its children. Prints a table and writes it
 as JSON.
 
-With ``--watch`` both refreshes run in one ``paperhouse watch`` process (looking at the
-landing folder every 0.5 s): the full one from the process's start, the one-dump one
-from the moment the dump lands in the landing folder, so it includes the watch's wait
-for its next look (``pickup``). The watch's resident memory between the two is recorded.
+With ``--watch`` both refreshes run in one ``paperhouse watch`` process (with its default
+interval: a dump landing brings a look at once): the full one from the process's start,
+the one-dump one from the moment the dump lands in the landing folder, so it includes
+the watch's look at the landing folder (``pickup``, with the summary after publishing).
+The watch's resident memory between the two is recorded.
 
 The machine's speed is measured too, before and after (``bench/calibrate.py``): compare
 runs whose calibrations agree. ``bench/compare.py`` prints two result files side by side.
@@ -227,8 +228,8 @@ class RefreshProcess:
         return run, ending
 
 
-#: How often ``paperhouse watch`` looks at the landing folder in a ``--watch`` run.
-WATCH_INTERVAL_S = 0.5
+#: How long after its refresh the watch's memory is read (``--watch``).
+IDLE_AFTER_S = 1.0
 #: The lines that end a refresh's output (stdout, stderr).
 REFRESH_ENDS = ("published ", "refresh FAILED")
 
@@ -237,13 +238,13 @@ class Watch(RefreshProcess):
     """``paperhouse watch`` as a child process, its output in ``log``; times its refreshes.
 
     A refresh's time runs from ``started`` (the watch's start for the first refresh, the
-    arrival of a dump for the next) to the end of its output. The time before its first
-    progress line is ``startup`` as in ``timed_refresh``; what is left is ``pickup``:
-    waiting for the watch's next look at the landing folder, and the summary."""
+    arrival of a dump for the next) to the end of its output. Stages are timed by the
+    refresh's own clock, as in ``timed_refresh`` (``startup`` up to its first progress
+    line); what is left is ``pickup``: the watch noticing the dump and looking at the
+    landing folder before the refresh starts, and the summary after publishing."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        command = [sys.executable, "-m", "orchestration.cli", "watch"]
-        super().__init__([*command, "--interval", str(WATCH_INTERVAL_S)], env)
+        super().__init__([sys.executable, "-m", "orchestration.cli", "watch"], env)
         self.out = log.open("w")
 
     def next_refresh(self, label: str, started: float) -> Run:
@@ -253,7 +254,7 @@ class Watch(RefreshProcess):
 
     def idle_rss_mb(self) -> float:
         """What the watch holds while it waits for the next dump."""
-        time.sleep(2 * WATCH_INTERVAL_S)
+        time.sleep(IDLE_AFTER_S)
         return round(tree_rss(self.child.pid) / 2**20, 1)
 
     def stop(self) -> None:

@@ -138,49 +138,61 @@ def refresh(args: argparse.Namespace) -> int:
 
 def watch(args: argparse.Namespace) -> int:
     """Refresh (as ``paperhouse refresh``) whenever the landing folder holds a dump version
-    not loaded yet, looking every ``args.interval`` seconds, until interrupted. A refresh
-    that failed is not tried again for the same dumps: the next one starts when the
-    landing folder changes (or run ``paperhouse refresh``)."""
-    from orchestration.warehouse.landing import scan_landing
-    from orchestration.warehouse.loader import pending_files
+    not loaded yet, looking each time a file in it changes and every ``args.interval``
+    seconds, until interrupted. A refresh that failed is not tried again for the same
+    dumps: the next one starts when the landing folder changes (or run ``paperhouse
+    refresh``)."""
+    from orchestration.warehouse.landing import landing_changes
 
     settings = Settings.from_env()
     if not settings.landing_dir.is_dir():
         return refresh(args)  # its error message, and its exit code
     print(
-        f"paperhouse watch: landing {settings.landing_dir}, every {args.interval:g} s;"
-        " Ctrl-C stops",
+        f"paperhouse watch: landing {settings.landing_dir}, on each change and every"
+        f" {args.interval:g} s; Ctrl-C stops",
         flush=True,
     )
     tried: set[tuple[str, str]] = set()
     waiting = False
     try:
-        while True:
-            # Dagster swaps the SIGINT handler during a run (and maps SIGTERM to it): put
-            # Python's back, so Ctrl-C stops the watch between refreshes whatever a run left
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            settings.prepare()
-            try:
-                landed = scan_landing(settings.landing_dir, settings.landing_hashes)
-            except FileNotFoundError as error:  # the landing folder went away
-                print(f"error: {error}", file=sys.stderr)
-                return EXIT_USAGE
-            pending = {(f.name, f.sha256) for f in pending_files(settings.build_db, landed)}
-            if pending and pending != tried:
-                tried, waiting = pending, False
-                if refresh(args) != EXIT_OK:  # args.full is False (set_defaults)
-                    print(
-                        "paperhouse watch: these dumps are tried again when the landing folder"
-                        " changes (or by paperhouse refresh)",
-                        flush=True,
-                    )
-            elif not waiting:
-                print(f"waiting for a new or changed dump in {settings.landing_dir}", flush=True)
-                waiting = True
-            time.sleep(args.interval)
+        with landing_changes(settings.landing_dir) as changed:
+            while True:
+                # Dagster swaps the SIGINT handler during a run (and maps SIGTERM to it):
+                # Python's goes back, so Ctrl-C stops the watch whatever a run left
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                # cleared before the look: a change during it, or during the refresh,
+                # brings the next look at once
+                changed.clear()
+                try:
+                    pending = _pending(settings)
+                except FileNotFoundError as error:  # the landing folder went away
+                    print(f"error: {error}", file=sys.stderr)
+                    return EXIT_USAGE
+                if pending and pending != tried:
+                    tried, waiting = pending, False
+                    if refresh(args) != EXIT_OK:  # args.full is False (set_defaults)
+                        print(
+                            "paperhouse watch: these dumps are tried again when the landing"
+                            " folder changes (or by paperhouse refresh)",
+                            flush=True,
+                        )
+                elif not waiting:
+                    print("waiting for a new or changed dump in", settings.landing_dir, flush=True)
+                    waiting = True
+                changed.wait(args.interval)
     except KeyboardInterrupt:
         print("\npaperhouse watch: stopped", flush=True)
         return EXIT_OK
+
+
+def _pending(settings: Settings) -> set[tuple[str, str]]:
+    """The dump versions (name, SHA-256) in the landing folder that ingest has not loaded."""
+    from orchestration.warehouse.landing import scan_landing
+    from orchestration.warehouse.loader import pending_files
+
+    settings.prepare()
+    landed = scan_landing(settings.landing_dir, settings.landing_hashes)
+    return {(f.name, f.sha256) for f in pending_files(settings.build_db, landed)}
 
 
 def _interval(value: str) -> float:
@@ -215,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         "--interval",
         type=_interval,
         default=5.0,
-        help="seconds between looks at the landing folder (default 5)",
+        help="seconds between looks at the landing folder when nothing in it changed"
+        " (default 5; a change brings a look at once)",
     )
     watch_parser.set_defaults(handler=watch, full=False)
     args = parser.parse_args(argv)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,3 +104,39 @@ def _write_cache(path: Path, entries: dict[str, list]) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     partial.write_text(json.dumps(entries))
     partial.replace(path)
+
+
+#: What a file event in the landing folder can be, of those that change what it holds
+#: (watchdog's names): a read (opened, closed without writing) changes nothing.
+CHANGES = frozenset({"created", "modified", "moved", "deleted", "closed"})
+
+
+@contextmanager
+def landing_changes(landing_dir: Path) -> Iterator[threading.Event]:
+    """An event set each time a file in ``landing_dir`` is created, written, moved or
+    deleted while the block runs (inotify, through watchdog), so that a watch looks at
+    once instead of at its next interval. The landing scan's and ingest's reads do not
+    set it. Where the system cannot watch the folder (a network file system, inotify's
+    limit reached), the event is never set, and the watch looks every interval."""
+    from watchdog.events import FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    changed = threading.Event()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event) -> None:
+            if event.event_type in CHANGES:
+                changed.set()
+
+    observer = Observer()
+    try:
+        observer.schedule(Handler(), str(landing_dir), recursive=False)
+        observer.start()
+    except OSError:
+        yield changed
+        return
+    try:
+        yield changed
+    finally:
+        observer.stop()
+        observer.join()

@@ -1,6 +1,7 @@
 """``paperhouse watch``: one process refreshes each time a dump lands, prints each
 refresh's progress once, does not try a failed refresh again for the same dumps, and
-stops on Ctrl-C with exit code 0."""
+stops on Ctrl-C with exit code 0; a dump landing brings a look at once, not at the next
+interval."""
 
 import contextlib
 import os
@@ -19,6 +20,7 @@ from tests.conftest import SAMPLE_FILES, make_settings
 
 WAITING = "waiting for a new or changed dump"
 BUSY = "refresh already running"
+PUBLISHED = "published /"
 
 
 def read_until(lines: queue.Queue, text: str, timeout: float = 240) -> str:
@@ -63,26 +65,33 @@ def stop(watch: subprocess.Popen, lines: queue.Queue) -> int:
         raise AssertionError("watch still up 60 s after Ctrl-C:\n" + "".join(output)) from None
 
 
-def test_watch_refreshes_when_a_dump_lands_and_stops_on_ctrl_c(tmp_path):
-    first, second, third = SAMPLE_FILES
-    settings = make_settings(tmp_path, {first.name: first.read_bytes()})
+def start_watch(settings, interval: float) -> tuple[subprocess.Popen, queue.Queue]:
+    """``paperhouse watch --interval interval`` on ``settings``' folders; its output lines
+    (None at its end)."""
     env = os.environ | {
         LANDING_ENV: str(settings.landing_dir),
         WAREHOUSE_ENV: str(settings.warehouse_dir),
         "PYTHONFAULTHANDLER": "1",  # SIGABRT prints every thread's stack (see stop)
     }
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "watch", "--interval", str(interval)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: queue.Queue = queue.Queue()
+    threading.Thread(
+        target=lambda: [*map(lines.put, watch.stdout), lines.put(None)], daemon=True
+    ).start()
+    return watch, lines
+
+
+def test_watch_refreshes_when_a_dump_lands_and_stops_on_ctrl_c(tmp_path):
+    first, second, third = SAMPLE_FILES
+    settings = make_settings(tmp_path, {first.name: first.read_bytes()})
     with refresh_lock(settings):  # another refresh runs when the watch starts
-        watch = subprocess.Popen(
-            [sys.executable, "-m", "orchestration.cli", "watch", "--interval", "0.2"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        threading.Thread(
-            target=lambda: [*map(lines.put, watch.stdout), lines.put(None)], daemon=True
-        ).start()
+        watch, lines = start_watch(settings, interval=0.2)
         try:
             refused = read_until(lines, WAITING)
             time.sleep(1)  # five more looks at the unchanged landing folder
@@ -108,3 +117,20 @@ def test_watch_refreshes_when_a_dump_lands_and_stops_on_ctrl_c(tmp_path):
     assert three_dumps.count("\npublished ") == 1
     assert served_papers(settings) == 494
     assert "paperhouse watch: stopped" in stopped
+
+
+def test_a_dump_landing_is_picked_up_at_once_not_at_the_next_interval(tmp_path):
+    first, second, _ = SAMPLE_FILES
+    settings = make_settings(tmp_path, {first.name: first.read_bytes()})
+    watch, lines = start_watch(settings, interval=3600)  # one look an hour
+    try:
+        first_refresh = read_until(lines, PUBLISHED)  # the first look is at the start
+        land(settings, second)
+        second_refresh = read_until(lines, PUBLISHED, timeout=120)
+        assert stop(watch, lines) == 0
+    finally:
+        watch.kill()
+
+    assert "every 3600 s" in first_refresh
+    assert second_refresh.count("ingest: 1 file(s)") == 1
+    assert served_papers(settings) == 243

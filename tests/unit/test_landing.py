@@ -79,3 +79,18 @@ def test_an_unreadable_cache_means_hashing_everything(tmp_path, hashed):
     [file] = scan_landing(folder, cache)
     assert file.sha256 == hashlib.sha256(b"first dump").hexdigest()
     assert hashed == ["a.txt"]
+
+
+def test_a_dump_landing_sets_the_change_event_and_reading_one_does_not(tmp_path):
+    landing_dir = tmp_path / "landing"
+    landing_dir.mkdir()
+    loaded = landing_dir / "a.txt"
+    loaded.write_text("a dump")
+    with landing.landing_changes(landing_dir) as changed:
+        scan_landing(landing_dir)  # reads and hashes a.txt
+        loaded.read_bytes()
+        assert not changed.wait(0.5)
+        downloaded = tmp_path / "b.txt"
+        downloaded.write_text("another dump")
+        downloaded.rename(landing_dir / "b.txt")
+        assert changed.wait(10)
