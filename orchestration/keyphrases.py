@@ -34,6 +34,9 @@ COLUMNS = {
     "phrases": pl.List(pl.Struct(PHRASE)),
     "corpus_papers": pl.Int64,
     "ranked_at": pl.Datetime("us"),
+    #: how many ``stem_keys``: what the kept document frequencies add up to is checked
+    #: from these (``term_frequencies_kept``), not from 149M keys at 1M
+    "n_keys": pl.Int32,
 }
 #: Document frequencies: papers (``df``) per term key.
 FREQUENCIES = {"stem_key": pl.UInt64, "df": pl.Int64}
@@ -169,14 +172,16 @@ def _merged(counts: list[pl.DataFrame]) -> pl.DataFrame:
 def _rows(
     keys: pl.DataFrame, phrases: pl.DataFrame, n_papers: int, ranked_at: datetime
 ) -> pl.DataFrame:
-    """A batch's rows: every paper's term keys, its phrases (none for some), the corpus
-    size and the time of the ranking."""
+    """A batch's rows: every paper's term keys and their number, its phrases (none for
+    some), the corpus size and the time of the ranking."""
     return (
         keys.join(phrases, on="paper_id", how="left", maintain_order="left")
         .with_columns(
             pl.col("phrases").fill_null(pl.lit([], dtype=COLUMNS["phrases"])),
             corpus_papers=pl.lit(n_papers),
             ranked_at=pl.lit(ranked_at),
+            n_keys=pl.col("stem_keys").list.len(),
         )
+        .select(list(COLUMNS))
         .cast(COLUMNS)
     )

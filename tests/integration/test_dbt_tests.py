@@ -161,3 +161,29 @@ def test_the_kept_term_frequencies_fail_their_test_once_a_count_is_lost(sample_r
     lost = _dbt(build_db, tmp_path / "target", *select)
     assert lost.returncode == 1, lost.stdout
     assert "Got 2 results" in lost.stdout, lost.stdout
+
+
+def test_the_kept_term_frequencies_fail_their_test_when_a_ranked_row_miscounts_its_keys(
+    sample_refresh, tmp_path
+):
+    """The stored keys are summed from each row's n_keys; a row this build ranked must hold
+    as many keys as its n_keys says, even when the sums agree."""
+    build_db = tmp_path / "build.duckdb"
+    shutil.copy(sample_refresh.settings.build_db, build_db)
+    con = duckdb.connect(str(build_db))
+    # every paper was ranked by the samples' (full) build; one miscounts, and a count
+    # grows with it so that the totals still agree
+    con.execute(
+        "update intermediate.int_phrase_ranking set n_keys = n_keys + 1"
+        " where paper_id = (select min(paper_id) from intermediate.int_phrase_targets)"
+    )
+    con.execute(
+        "update intermediate.int_term_frequencies set df = df + 1"
+        " where stem_key = (select min(stem_key) from intermediate.int_term_frequencies)"
+    )
+    con.close()
+    miscounted = _dbt(
+        build_db, tmp_path / "target", "test", "--select", "test_name:term_frequencies_kept"
+    )
+    assert miscounted.returncode == 1, miscounted.stdout
+    assert "Got 1 result" in miscounted.stdout, miscounted.stdout

@@ -238,7 +238,7 @@ def test_keyphrase_ranking_gate_catches_bad_terms_phrases_and_papers(build):
 
     build.execute(
         f"insert into {table} select 'no-such-paper', stem_keys, phrases, corpus_papers,"
-        f" ranked_at from {table} where paper_id = ?",
+        f" ranked_at, n_keys from {table} where paper_id = ?",
         [paper],
     )
     build.execute(f"delete from {table} where paper_id = ?", [paper])

@@ -215,6 +215,19 @@ def test_a_build_without_kept_frequencies_counts_them_once(tmp_path, sample_refr
     assert_frequencies_kept(settings)
 
 
+def test_a_ranking_without_key_counts_gets_them_once(tmp_path, sample_refresh):
+    """A build from before int_phrase_ranking's n_keys: its first incremental build fills
+    it in for the stored rows; the new rows come with theirs."""
+    settings = third_dump_on_an_older_build(
+        tmp_path, sample_refresh, "alter table intermediate.int_phrase_ranking drop column n_keys"
+    )
+    assert build_query(
+        settings,
+        "select count(*), count(*) filter (where n_keys = len(stem_keys)) from int_phrase_ranking",
+    ) == [(494, 494)]
+    assert_frequencies_kept(settings)
+
+
 def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_refresh):
     """A build from before int_paper_state kept records_hash: the papers mart cannot tell
     which papers a new dump lists again, so it rebuilds every paper once."""
