@@ -116,8 +116,9 @@ def landing_changes(landing_dir: Path) -> Iterator[threading.Event]:
     """An event set each time a file in ``landing_dir`` is created, written, moved or
     deleted while the block runs (inotify, through watchdog), so that a watch looks at
     once instead of at its next interval. The landing scan's and ingest's reads do not
-    set it. Where the system cannot watch the folder (a network file system, inotify's
-    limit reached), the event is never set, and the watch looks every interval."""
+    set it. Where the system reports nothing (a network file system written from another
+    machine) or cannot watch the folder (inotify's limit reached), the event is not set,
+    and the watch looks every interval."""
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
 
