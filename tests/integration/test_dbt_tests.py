@@ -1,5 +1,6 @@
-"""dbt on a copy of a real build database: the project's own generic test, and the
-keyphrase ranking's memory setting; and the staging text cleanup, compiled by dbt."""
+"""dbt on a copy of a real build database: the project's own generic test, the kept
+document frequencies' test and the keyphrase ranking's memory setting; and the staging
+text cleanup, compiled by dbt."""
 
 import os
 import shutil
@@ -8,10 +9,20 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from orchestration.settings import BUILD_DB_ENV, DBT_PROJECT_DIR
 
 KEYWORD_KEY_TEST = "unique_combination_paper_keywords_paper_id__kind__keyword"
+KEPT_COUNTS_TEST = "test_name:term_frequencies_kept"
+
+
+@pytest.fixture
+def build_db(sample_refresh, tmp_path) -> Path:
+    """A copy of the samples' build database, for dbt to test and the test to break."""
+    copy = tmp_path / "build.duckdb"
+    shutil.copy(sample_refresh.settings.build_db, copy)
+    return copy
 
 
 def _dbt(build_db, target, *args: str) -> subprocess.CompletedProcess:
@@ -26,13 +37,11 @@ def _dbt(build_db, target, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def _dbt_test(build_db, target) -> subprocess.CompletedProcess:
-    return _dbt(build_db, target, "test", "--select", KEYWORD_KEY_TEST)
+def _dbt_test(build_db, target, select: str = KEYWORD_KEY_TEST) -> subprocess.CompletedProcess:
+    return _dbt(build_db, target, "test", "--select", select)
 
 
-def test_unique_combination_fails_on_a_repeated_key_and_only_then(sample_refresh, tmp_path):
-    build_db = tmp_path / "build.duckdb"
-    shutil.copy(sample_refresh.settings.build_db, build_db)
+def test_unique_combination_fails_on_a_repeated_key_and_only_then(build_db, tmp_path):
 
     clean = _dbt_test(build_db, tmp_path / "target")
     assert clean.returncode == 0, clean.stdout
@@ -47,15 +56,11 @@ def test_unique_combination_fails_on_a_repeated_key_and_only_then(sample_refresh
     assert "Got 1 result" in repeated.stdout
 
 
-def test_after_an_incremental_build_the_key_test_reads_the_rebuilt_papers_only(
-    sample_refresh, tmp_path
-):
+def test_after_an_incremental_build_the_key_test_reads_the_rebuilt_papers_only(build_db, tmp_path):
     """As a one-dump build leaves it: one paper changed, another one ranked again. A
     repeated key in either fails the test; one in a paper the build did not touch is not
     looked at (its rows were checked by the build that wrote them, and the gate checks
     every row written since it last passed): 2 results, not 3."""
-    build_db = tmp_path / "build.duckdb"
-    shutil.copy(sample_refresh.settings.build_db, build_db)
     con = duckdb.connect(str(build_db))
     changed, ranked, untouched = (
         row[0]
@@ -85,11 +90,9 @@ def test_after_an_incremental_build_the_key_test_reads_the_rebuilt_papers_only(
     assert "Got 2 results" in repeated.stdout, repeated.stdout
 
 
-def test_the_ranking_applies_its_duckdb_memory_limit(sample_refresh, tmp_path):
+def test_the_ranking_applies_its_duckdb_memory_limit(build_db, tmp_path):
     """The ranking lowers DuckDB's memory limit to var('ranking_duckdb_memory') for its
     workers: a value DuckDB cannot read fails the model, so the setting really reaches it."""
-    build_db = tmp_path / "build.duckdb"
-    shutil.copy(sample_refresh.settings.build_db, build_db)
     ranking = ("run", "--select", "int_phrase_ranking")
 
     lowered = _dbt(build_db, tmp_path / "target", *ranking, "--vars", "ranking_duckdb_memory: 64MB")
@@ -138,12 +141,8 @@ def test_clean_text_applies_its_rules_in_order_and_only_where_needed(tmp_path):
     assert dict(con.execute(compiled.stdout).fetchall()) == CLEANED
 
 
-def test_the_kept_term_frequencies_fail_their_test_once_a_count_is_lost(sample_refresh, tmp_path):
-    build_db = tmp_path / "build.duckdb"
-    shutil.copy(sample_refresh.settings.build_db, build_db)
-    select = ("test", "--select", "test_name:term_frequencies_kept")
-
-    clean = _dbt(build_db, tmp_path / "target", *select)
+def test_the_kept_term_frequencies_fail_their_test_once_a_count_is_lost(build_db, tmp_path):
+    clean = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
     assert clean.returncode == 0, clean.stdout
     assert "PASS=1" in clean.stdout
 
@@ -158,18 +157,16 @@ def test_the_kept_term_frequencies_fail_their_test_once_a_count_is_lost(sample_r
         " where stem_key = (select min(stem_key) from intermediate.int_term_frequencies)"
     )
     con.close()
-    lost = _dbt(build_db, tmp_path / "target", *select)
+    lost = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
     assert lost.returncode == 1, lost.stdout
     assert "Got 2 results" in lost.stdout, lost.stdout
 
 
 def test_the_kept_term_frequencies_fail_their_test_when_a_ranked_row_miscounts_its_keys(
-    sample_refresh, tmp_path
+    build_db, tmp_path
 ):
     """The stored keys are summed from each row's n_keys; a row this build ranked must hold
     as many keys as its n_keys says, even when the sums agree."""
-    build_db = tmp_path / "build.duckdb"
-    shutil.copy(sample_refresh.settings.build_db, build_db)
     con = duckdb.connect(str(build_db))
     # every paper was ranked by the samples' (full) build; one miscounts, and a count
     # grows with it so that the totals still agree
@@ -182,8 +179,6 @@ def test_the_kept_term_frequencies_fail_their_test_when_a_ranked_row_miscounts_i
         " where stem_key = (select min(stem_key) from intermediate.int_term_frequencies)"
     )
     con.close()
-    miscounted = _dbt(
-        build_db, tmp_path / "target", "test", "--select", "test_name:term_frequencies_kept"
-    )
+    miscounted = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
     assert miscounted.returncode == 1, miscounted.stdout
     assert "Got 1 result" in miscounted.stdout, miscounted.stdout
