@@ -141,23 +141,32 @@ def test_clean_text_applies_its_rules_in_order_and_only_where_needed(tmp_path):
     assert dict(con.execute(compiled.stdout).fetchall()) == CLEANED
 
 
+FREQUENCIES = "intermediate.int_term_frequencies"
+
+
+def _kept_counts_test_after(build_db, target, *statements: str) -> subprocess.CompletedProcess:
+    """The kept counts' dbt test, after ``statements`` (SQL) changed the build."""
+    con = duckdb.connect(str(build_db))
+    for statement in statements:
+        con.execute(statement)
+    con.close()
+    return _dbt_test(build_db, target, KEPT_COUNTS_TEST)
+
+
 def test_the_kept_term_frequencies_fail_their_test_once_a_count_is_lost(build_db, tmp_path):
     clean = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
     assert clean.returncode == 0, clean.stdout
     assert "PASS=1" in clean.stdout
 
-    con = duckdb.connect(str(build_db))
     # a paper's keys left counted after its row went, and a key with no paper left
-    con.execute(
+    lost = _kept_counts_test_after(
+        build_db,
+        tmp_path / "target",
         "delete from intermediate.int_phrase_ranking"
-        " where paper_id = (select min(paper_id) from intermediate.int_phrase_ranking)"
+        " where paper_id = (select min(paper_id) from intermediate.int_phrase_ranking)",
+        f"update {FREQUENCIES} set df = 0"
+        f" where stem_key = (select min(stem_key) from {FREQUENCIES})",
     )
-    con.execute(
-        "update intermediate.int_term_frequencies set df = 0"
-        " where stem_key = (select min(stem_key) from intermediate.int_term_frequencies)"
-    )
-    con.close()
-    lost = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
     assert lost.returncode == 1, lost.stdout
     assert "Got 2 results" in lost.stdout, lost.stdout
 
@@ -167,18 +176,15 @@ def test_the_kept_term_frequencies_fail_their_test_when_a_ranked_row_miscounts_i
 ):
     """The stored keys are summed from each row's n_keys; a row this build ranked must hold
     as many keys as its n_keys says, even when the sums agree."""
-    con = duckdb.connect(str(build_db))
     # every paper was ranked by the samples' (full) build; one miscounts, and a count
     # grows with it so that the totals still agree
-    con.execute(
+    miscounted = _kept_counts_test_after(
+        build_db,
+        tmp_path / "target",
         "update intermediate.int_phrase_ranking set n_keys = n_keys + 1"
-        " where paper_id = (select min(paper_id) from intermediate.int_phrase_targets)"
+        " where paper_id = (select min(paper_id) from intermediate.int_phrase_targets)",
+        f"update {FREQUENCIES} set df = df + 1"
+        f" where stem_key = (select min(stem_key) from {FREQUENCIES})",
     )
-    con.execute(
-        "update intermediate.int_term_frequencies set df = df + 1"
-        " where stem_key = (select min(stem_key) from intermediate.int_term_frequencies)"
-    )
-    con.close()
-    miscounted = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
     assert miscounted.returncode == 1, miscounted.stdout
     assert "Got 1 result" in miscounted.stdout, miscounted.stdout
