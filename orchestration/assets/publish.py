@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration import progress
 from orchestration.assets.ingest import DUMP_FILES, REJECTS, WRITER_POOL
-from orchestration.resources import LOCK_KEY
+from orchestration.resources import LOCK_KEY, RefreshLock
 from orchestration.settings import Settings
 from orchestration.warehouse.publish import MART_TABLES, publish
 
@@ -23,9 +23,14 @@ from orchestration.warehouse.publish import MART_TABLES, publish
 def served_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = Settings.from_env()
     progress.report(context, f"publish: building {settings.served_db}")
-    result = publish(settings.build_db, settings.served_db, run_id=context.run.run_id)
+    lock: RefreshLock = getattr(context.resources, LOCK_KEY)
+    result = publish(
+        settings.build_db, settings.served_db, context.run.run_id, copy=lock.served_copy
+    )
     if result.republished:
-        how = "patched the previous file" if result.patched else "written whole"
+        how = "written whole"
+        if result.patched:
+            how = "patched a copy made ahead" if result.copied_ahead else "patched a copy"
         progress.report(context, f"publish: {result.path} ({result.bytes} bytes, {how})")
     else:
         progress.report(context, f"publish: {result.path} already holds this content; kept")
@@ -35,6 +40,7 @@ def served_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "bytes": result.bytes,
             "republished": result.republished,
             "patched": result.patched,
+            "copied_ahead": result.copied_ahead,
             "fingerprint": result.fingerprint,
             "row_counts": dg.MetadataValue.json(result.row_counts),
             "dagster/row_count": result.row_counts["papers"],

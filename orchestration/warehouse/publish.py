@@ -24,6 +24,10 @@ digest differs from the served file's get the build's rows, and the copy is publ
 only if its fingerprint, read from its rows, then equals the build's. Otherwise, and when
 a tenth of a mart's key groups or more changed, the new file is written whole.
 
+The copy can be made ahead (``ServedCopy``), in a thread while the refresh builds: the
+served file changes only when a refresh publishes, and one refresh at a time holds the
+warehouse's lock. Copying a million papers' served file takes 0.9 s.
+
 The papers' text is compressed with zstd instead of DuckDB's default (dictionary and
 FSST), which takes three times as long for it (see ``ZSTD_MARTS``).
 """
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,26 +87,94 @@ class PublishResult:
     fingerprint: str
     #: the previous served file was copied and patched (else written whole)
     patched: bool = False
+    #: the patched copy was made ahead, while the refresh built (``ServedCopy``)
+    copied_ahead: bool = False
 
 
 def wal_path(served: Path) -> Path:
     return served.with_name(served.name + ".wal")
 
 
+def _staging_path(served: Path) -> Path:
+    """A new file beside ``served`` to build the next served file in (``_remove_stale_builds``
+    clears those a killed process left)."""
+    return served.with_name(f".{served.name}.{uuid.uuid4().hex}.tmp")
+
+
+def _identity(path: Path) -> tuple[int, ...] | None:
+    """What changes when the file is replaced or written to; None when it is missing."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+class ServedCopy:
+    """A copy of the served file, made in a background thread from construction on, for
+    the next publish to patch. ``take`` hands it over only if the served file is still
+    the one copied (same inode, size and mtime); ``discard`` removes it if not taken."""
+
+    def __init__(self, served: Path) -> None:
+        self.served = served
+        self.path = _staging_path(served)
+        self._source = _identity(served)
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._copy, name="served-copy", daemon=True)
+        self._thread.start()
+
+    def _copy(self) -> None:
+        try:
+            shutil.copyfile(self.served, self.path)
+        except OSError as error:  # gone or unreadable: publish copies it itself
+            self._error = error
+
+    def take(self) -> Path | None:
+        """The finished copy, now the caller's, or None (the copy removed) when the copy
+        failed or the served file changed since."""
+        self._thread.join()
+        if self._error is None and self._source is not None:
+            if _identity(self.served) == self._source:
+                return self.path
+        self.discard()
+        return None
+
+    def discard(self) -> None:
+        self._thread.join()
+        self.path.unlink(missing_ok=True)
+
+
+@contextmanager
+def served_copy_ahead(served: Path) -> Iterator[ServedCopy | None]:
+    """A ``ServedCopy`` of ``served`` while in the block (None if there is no served file
+    yet); removed at the end unless a publish took it. Hold the refresh lock around it."""
+    if not served.exists():
+        yield None
+        return
+    copy = ServedCopy(served)
+    try:
+        yield copy
+    finally:
+        copy.discard()
+
+
 def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def publish(build: Path, served: Path, run_id: str | None = None) -> PublishResult:
+def publish(
+    build: Path, served: Path, run_id: str | None = None, copy: ServedCopy | None = None
+) -> PublishResult:
     """Copy marts (schema ``main``) and ops tables (schema ``ops``) into a new served file,
-    unless the served file already holds exactly this content."""
+    unless the served file already holds exactly this content. ``copy``: the served file
+    copied ahead, patched instead of a copy made here when it is still current."""
     if wal_path(served).exists():
         raise PublishRefused(
             f"refusing to publish: {wal_path(served)} exists, so something opened the served "
             "file read-write. Close it, check the file, remove the .wal, and refresh again."
         )
     served.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_builds(served)
+    _remove_stale_builds(served, keep=copy.path if copy else None)
     # one in-memory connection: the build attached read-only, its key digests as temp
     # tables, and the file being written attached as ``out``
     con = build_db.connect(Path(":memory:"))
@@ -116,9 +189,12 @@ def publish(build: Path, served: Path, run_id: str | None = None) -> PublishResu
         if served.exists() and served_fingerprint(served) == fingerprint:
             return PublishResult(served, counts, served.stat().st_size, False, fingerprint)
 
-        staging = served.with_name(f".{served.name}.{uuid.uuid4().hex}.tmp")
+        copied = copy.take() if copy else None
+        staging = copied or _staging_path(served)
         try:
-            patched = served.exists() and _patched_copy(con, served, staging, fingerprint, run_id)
+            patched = served.exists() and _patched_copy(
+                con, served, staging, fingerprint, run_id, copied=copied is not None
+            )
             if not patched:
                 staging.unlink(missing_ok=True)
                 wal_path(staging).unlink(missing_ok=True)
@@ -132,7 +208,15 @@ def publish(build: Path, served: Path, run_id: str | None = None) -> PublishResu
             wal_path(staging).unlink(missing_ok=True)
     finally:
         con.close()
-    return PublishResult(served, counts, served.stat().st_size, True, fingerprint, patched)
+    return PublishResult(
+        served,
+        counts,
+        served.stat().st_size,
+        True,
+        fingerprint,
+        patched,
+        copied_ahead=patched and copied is not None,
+    )
 
 
 def content_fingerprint(
@@ -189,14 +273,20 @@ def served_fingerprint(served: Path) -> str | None:
 
 
 def _patched_copy(
-    con: duckdb.DuckDBPyConnection, served: Path, target: Path, fingerprint: str, run_id: str | None
+    con: duckdb.DuckDBPyConnection,
+    served: Path,
+    target: Path,
+    fingerprint: str,
+    run_id: str | None,
+    copied: bool = False,
 ) -> bool:
-    """``target``: a copy of the served file with every mart's changed key groups replaced
-    by the build's rows and the ops tables replaced whole. False when the served file has
-    no digests, when the marts changed too much (or differ in their columns) for a patch,
-    or when the patched copy's fingerprint is not the build's: the caller then writes the
-    file whole."""
-    shutil.copyfile(served, target)
+    """``target``: a copy of the served file (made here unless ``copied``) with every
+    mart's changed key groups replaced by the build's rows and the ops tables replaced
+    whole. False when the served file has no digests, when the marts changed too much (or
+    differ in their columns) for a patch, or when the patched copy's fingerprint is not the
+    build's: the caller then writes the file whole."""
+    if not copied:
+        shutil.copyfile(served, target)
     try:
         with _attached_as_out(con, target):
             for table in MART_TABLES:
@@ -306,10 +396,12 @@ def _attached_as_out(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[N
         con.execute("detach out")
 
 
-def _remove_stale_builds(served: Path) -> None:
-    """Temp files left by a publish that was killed before its rename."""
+def _remove_stale_builds(served: Path, keep: Path | None = None) -> None:
+    """Temp files left by a publish that was killed before its rename (and the WAL of one),
+    except ``keep``: this refresh's copy made ahead."""
     for stale in served.parent.glob(f".{served.name}.*.tmp*"):
-        stale.unlink(missing_ok=True)
+        if stale != keep:
+            stale.unlink(missing_ok=True)
 
 
 def _fsync_dir(directory: Path) -> None:

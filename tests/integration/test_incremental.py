@@ -10,9 +10,12 @@ PAPERHOUSE_PHRASE_RERANK_GROWTH (or ``refresh --full``), which ranks every paper
 
 import os
 
+import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.refresh import open_instance
+from orchestration.warehouse import publish
 from tests.conftest import GROWTH_ENV, SAMPLE_FILES, build_query, make_settings, refresh
 
 PER_PAPER_MODELS = (
@@ -72,8 +75,9 @@ def with_growth(value: str, action):
 @pytest.fixture(scope="module")
 def dump_by_dump(tmp_path_factory, dbt_manifest):
     """Refresh the first two sample dumps, then again with the third added (keyphrase
-    re-ranking held off, so the incremental ranking is what gets tested). The tests below
-    run in file order, and the later ones refresh this warehouse further."""
+    re-ranking held off, so the incremental ranking is what gets tested; the served file
+    patched whatever share of it changed, so the patched copy is what gets compared). The
+    tests below run in file order, and the later ones refresh this warehouse further."""
     first, second, third = SAMPLE_FILES
     settings = make_settings(
         tmp_path_factory.mktemp("incremental"), {p.name: p.read_bytes() for p in (first, second)}
@@ -82,7 +86,9 @@ def dump_by_dump(tmp_path_factory, dbt_manifest):
     assert two_dumps.report.success
     phrases_before = phrases_by_paper(two_dumps)
     (settings.landing_dir / third.name).write_bytes(third.read_bytes())
-    result = with_growth("1000", lambda: refresh(settings))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(publish, "PATCH_MAX_SHARE", 1.0)
+        result = with_growth("1000", lambda: refresh(settings))
     assert result.report.success
     return result, phrases_before
 
@@ -125,6 +131,13 @@ def test_only_the_new_dumps_papers_were_rebuilt(dump_by_dump):
     assert build_query(settings, "select count(*) from int_phrase_targets") == [
         (sum(changes.values()),)
     ]
+
+
+def test_the_publish_patched_the_served_file_copied_ahead(dump_by_dump):
+    with open_instance(dump_by_dump[0].settings) as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey("served_warehouse"))
+    metadata = event.asset_materialization.metadata
+    assert metadata["patched"].value and metadata["copied_ahead"].value
 
 
 def test_corpus_growth_ranks_every_paper_again(dump_by_dump, sample_refresh):

@@ -4,7 +4,13 @@ import duckdb
 import pytest
 
 from orchestration.warehouse import publish as publish_module
-from orchestration.warehouse.publish import MART_TABLES, PublishRefused, publish, wal_path
+from orchestration.warehouse.publish import (
+    MART_TABLES,
+    PublishRefused,
+    publish,
+    served_copy_ahead,
+    wal_path,
+)
 from tests.conftest import column_compressions
 
 
@@ -148,6 +154,51 @@ def test_a_small_change_patches_a_copy_of_the_served_file(tmp_path):
     assert mart_rows(served, "main") == mart_rows(build, "marts")
     assert not wal_path(served).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+
+
+def test_a_copy_made_ahead_is_patched_and_published(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+
+    with served_copy_ahead(served) as copy:
+        result = publish(build, served, copy=copy)
+
+    assert result.republished and result.patched and result.copied_ahead
+    assert mart_rows(served, "main") == mart_rows(build, "marts")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+
+
+def test_a_copy_of_a_served_file_replaced_since_is_left_and_removed(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    with served_copy_ahead(served) as copy:
+        make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+        publish(build, served)  # another publish replaced the file copied
+        make_marts(build, dict(PAPERS) | {"p002": "another new title"})
+
+        result = publish(build, served, copy=copy)
+
+        assert result.patched and not result.copied_ahead
+        assert not copy.path.exists()
+    assert mart_rows(served, "main") == mart_rows(build, "marts")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+
+
+def test_a_copy_made_ahead_is_removed_when_no_publish_uses_it(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+
+    with served_copy_ahead(served) as copy:
+        assert copy.take() == copy.path  # finished, and the served file unchanged
+        assert copy.path.read_bytes() == served.read_bytes()
+        assert not publish(build, served).republished  # nothing changed: kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+    with served_copy_ahead(tmp_path / "missing.duckdb") as copy:
+        assert copy is None
 
 
 def test_a_large_change_writes_the_file_whole(tmp_path):
