@@ -43,6 +43,23 @@ def test_latest_dump_wins_and_dump_range_is_recorded(sample_refresh):
     assert {n for _, _, n in rows} == {2}
 
 
+def test_each_keyword_counts_its_papers_and_spans_their_dumps(sample_refresh):
+    recounted = """
+        select keyword, kind, count(*), min(first_seen_dump), max(last_seen_dump)
+        from main.paper_keywords join main.papers using (paper_id)
+        group by all order by all
+    """
+    published = """
+        select keyword, kind, n_papers, first_seen_dump, last_seen_dump
+        from main.keywords order by all
+    """
+    rows = sample_refresh.query(published)
+    assert rows == sample_refresh.query(recounted)
+    # all three dumps appear, and keywords that span more than one
+    assert len({first for *_, first, _ in rows} | {last for *_, last in rows}) == 3
+    assert any(first < last for *_, first, last in rows)
+
+
 def test_glued_title_and_listing_date(sample_refresh):
     title = "Training Energy-Based Normalizing Flow with Score-Matching Objectives"
     assert sample_refresh.query("select count(*) from main.papers where title = ?", [title]) == [
