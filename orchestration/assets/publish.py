@@ -41,6 +41,7 @@ def served_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "republished": result.republished,
             "patched": result.patched,
             "copied_ahead": result.copied_ahead,
+            "checked_patched_only": result.checked_patched_only,
             "fingerprint": result.fingerprint,
             "row_counts": dg.MetadataValue.json(result.row_counts),
             "dagster/row_count": result.row_counts["papers"],

@@ -1,5 +1,7 @@
 """Publishing: a fresh file renamed onto the served path; readers keep what they had."""
 
+import os
+
 import duckdb
 import pytest
 
@@ -12,6 +14,10 @@ from orchestration.warehouse.publish import (
     wal_path,
 )
 from tests.conftest import column_compressions
+
+#: What publishing leaves in the folder it shares with the build: the served file and the
+#: record of what was published (temp files and copies all gone)
+LEFT_BESIDE_THE_BUILD = [".papers.duckdb.published", "build.duckdb", "papers.duckdb"]
 
 
 def make_build_db(path, n_papers: int) -> None:
@@ -35,7 +41,7 @@ def test_reader_keeps_old_data_and_a_new_connection_sees_the_new(tmp_path):
     fresh = duckdb.connect(str(served), read_only=True)
     assert fresh.execute("select count(*) from papers").fetchone() == (5,)
     fresh.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == LEFT_BESIDE_THE_BUILD
 
 
 def test_publish_refuses_when_a_wal_sits_beside_the_served_file(tmp_path):
@@ -153,7 +159,7 @@ def test_a_small_change_patches_a_copy_of_the_served_file(tmp_path):
     reader.close()  # this process would otherwise reopen the reader's (old) file
     assert mart_rows(served, "main") == mart_rows(build, "marts")
     assert not wal_path(served).exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == LEFT_BESIDE_THE_BUILD
 
 
 def test_a_copy_made_ahead_is_patched_and_published(tmp_path):
@@ -167,7 +173,7 @@ def test_a_copy_made_ahead_is_patched_and_published(tmp_path):
 
     assert result.republished and result.patched and result.copied_ahead
     assert mart_rows(served, "main") == mart_rows(build, "marts")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == LEFT_BESIDE_THE_BUILD
 
 
 def test_a_copy_of_a_served_file_replaced_since_is_left_and_removed(tmp_path):
@@ -184,7 +190,7 @@ def test_a_copy_of_a_served_file_replaced_since_is_left_and_removed(tmp_path):
         assert result.patched and not result.copied_ahead
         assert not copy.path.exists()
     assert mart_rows(served, "main") == mart_rows(build, "marts")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == LEFT_BESIDE_THE_BUILD
 
 
 def test_a_copy_made_ahead_is_removed_when_no_publish_uses_it(tmp_path):
@@ -196,7 +202,7 @@ def test_a_copy_made_ahead_is_removed_when_no_publish_uses_it(tmp_path):
         assert copy.take() == copy.path  # finished, and the served file unchanged
         assert copy.path.read_bytes() == served.read_bytes()
         assert not publish(build, served).republished  # nothing changed: kept
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build.duckdb", "papers.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == LEFT_BESIDE_THE_BUILD
     with served_copy_ahead(tmp_path / "missing.duckdb") as copy:
         assert copy is None
 
@@ -229,6 +235,62 @@ def test_a_patch_that_does_not_give_the_builds_content_is_never_published(tmp_pa
     result = publish(build, served)
 
     assert result.republished and not result.patched
+    assert mart_rows(served, "main") == mart_rows(build, "marts")
+
+
+def test_a_patch_of_the_file_as_published_reads_only_the_patched_rows(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+    assert publish(build, served).checked_patched_only
+
+    os.utime(served)  # touched since: every row is read again
+    make_marts(build, dict(PAPERS) | {"p001": "a newer title"})
+    result = publish(build, served)
+
+    assert result.patched and not result.checked_patched_only
+    assert mart_rows(served, "main") == mart_rows(build, "marts")
+
+
+@pytest.mark.parametrize(
+    "mistake",
+    [
+        "update out.main.papers set title = 'wrong' where paper_id = 'p001'",  # a patched row
+        "delete from out.main.papers where paper_id = 'p050'",  # a row outside the patch
+    ],
+)
+def test_a_patch_that_gets_rows_wrong_is_never_published(tmp_path, monkeypatch, mistake):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+    patch = publish_module._patch
+
+    def wrong_rows(con, table):  # the digests patched right, the rows not
+        patched = patch(con, table)
+        con.execute(mistake)
+        return patched
+
+    monkeypatch.setattr(publish_module, "_patch", wrong_rows)
+    result = publish(build, served)
+
+    assert result.republished and not result.patched
+    assert mart_rows(served, "main") == mart_rows(build, "marts")
+
+
+def test_a_served_row_changed_since_its_publish_is_replaced(tmp_path):
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    con = duckdb.connect(str(served))  # someone edits the served file
+    con.execute("update papers set title = 'edited' where paper_id = 'p050'")
+    con.close()
+    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+
+    result = publish(build, served)
+
+    assert result.republished and not result.checked_patched_only
     assert mart_rows(served, "main") == mart_rows(build, "marts")
 
 
