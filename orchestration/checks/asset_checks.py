@@ -1,5 +1,7 @@
 """The GX gates as blocking Dagster asset checks: a failed gate stops everything downstream."""
 
+from collections.abc import Iterator, Sequence
+
 import dagster as dg
 
 from orchestration import progress
@@ -41,34 +43,70 @@ def _check_metadata(gate: Gate, outcome) -> dict[str, dg.MetadataValue]:
 BIG_FRAME_ROWS = 100_000
 
 
-def gate_check(gate: Gate) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey(list(gate.asset_key)),
-        name=gate.name,
-        description=f"GX suite expectations/{gate.suite}.json. {gate.description}",
-        blocking=True,
+def _asset_key(gate: Gate) -> dg.AssetKey:
+    return dg.AssetKey(list(gate.asset_key))
+
+
+def gate_checks(name: str, gates: Sequence[Gate]) -> dg.AssetChecksDefinition:
+    """``gates`` as blocking asset checks run by one Dagster step, on one connection to
+    the build (each selected gate in turn, each recording its result). A gate that fails
+    fails the step once all have run, so nothing downstream of any of them runs."""
+
+    @dg.multi_asset_check(
+        name=name,
+        specs=[
+            dg.AssetCheckSpec(
+                gate.name,
+                asset=_asset_key(gate),
+                description=f"GX suite expectations/{gate.suite}.json. {gate.description}",
+                blocking=True,
+            )
+            for gate in gates
+        ],
+        can_subset=True,
         pool=WRITER_POOL,
         required_resource_keys={LOCK_KEY},
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        settings = Settings.from_env()
-        con = connect(settings.build_db)
+    def _checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
+        selected = context.selected_asset_check_keys
+        build_db = Settings.from_env().build_db
+        con = connect(build_db)
         try:
             ensure_schema(con)
-            outcome = run_gate(con, gate)
-            record_gate_result(con, gate, outcome, context.run.run_id)
+            for gate in gates:
+                if dg.AssetCheckKey(_asset_key(gate), gate.name) not in selected:
+                    continue
+                outcome = run_gate(con, gate)
+                record_gate_result(con, gate, outcome, context.run.run_id)
+                if outcome.rows >= BIG_FRAME_ROWS:
+                    # a big table's pages in DuckDB's cache go back with its frame
+                    con.close()
+                    release_memory()
+                    con = connect(build_db)
+                else:
+                    release_memory(collect=False)
+                verdict = "passed" if outcome.success else "FAILED"
+                progress.report(context, f"gate {gate.name}: {verdict} - {outcome.summary()}")
+                yield dg.AssetCheckResult(
+                    asset_key=_asset_key(gate),
+                    check_name=gate.name,
+                    passed=outcome.success,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata=_check_metadata(gate, outcome),
+                )
         finally:
             con.close()
-        release_memory(collect=outcome.rows >= BIG_FRAME_ROWS)
-        verdict = "passed" if outcome.success else "FAILED"
-        progress.report(context, f"gate {gate.name}: {verdict} - {outcome.summary()}")
-        return dg.AssetCheckResult(
-            passed=outcome.success,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata=_check_metadata(gate, outcome),
-        )
 
-    return _check
+    return _checks
 
 
-GATE_CHECKS = [gate_check(gate) for gate in GATES]
+def gate_steps(producers: Sequence[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
+    """One step of gates per step that writes tables: ``gates_after_<producer>`` runs the gates
+    of the tables ``producer`` wrote, right after it (22 gate steps -> 4 saved about
+    0.6 s of a one-dump refresh at 1M: a Dagster step and a connection each)."""
+    steps = []
+    for producer in producers:
+        gates = [gate for gate in GATES if _asset_key(gate) in producer.keys]
+        if gates:
+            steps.append(gate_checks(f"gates_after_{producer.node_def.name}", gates))
+    return steps
