@@ -26,6 +26,12 @@ connection per database file (the index and the latest runs), each used by one t
 a time under the storage's lock, and remembers the tables it has found: 0.9 s and 0.6 to
 0.8 s. Each event is still its own committed transaction, which other processes (the UI)
 see at once; the connections close with the instance.
+
+A commit does not wait for the disk (SQLite's ``synchronous = NORMAL`` in its write-ahead
+log mode, which Dagster's files use): the log is synced when SQLite folds it into the
+file. A crash of the process loses nothing; a power cut may lose the last events, never
+the file's consistency. A synced commit cost 0.2 ms alone, but waited behind the
+refresh's other writes: about 0.3 s of a one-dump refresh at 1M, in a py-spy profile.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import sqlalchemy
 from dagster._core.events import ASSET_EVENTS
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
@@ -127,11 +134,13 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
         if shard in engines:
             engines.move_to_end(shard)
         else:
-            engines[shard] = create_engine(
+            engine = create_engine(
                 self.conn_string_for_shard(shard),
                 pool_size=1,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
+            sqlalchemy.event.listen(engine, "connect", _commit_without_sync)
+            engines[shard] = engine
             while len(engines) > KEPT_DATABASES:
                 engines.popitem(last=False)[1].dispose()
         return engines[shard]
@@ -165,6 +174,11 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
             self._store_asset_event_tags(conn, events, ids)
             for position in _last_of_each_kind(events):
                 self._store_asset_event(conn, events[position], ids[position])
+
+
+def _commit_without_sync(connection: Any, _record: Any) -> None:
+    """A new SQLite connection's commits leave syncing to the write-ahead log's checkpoints."""
+    connection.execute("pragma synchronous = normal")
 
 
 def _last_of_each_kind(events: list[EventLogEntry]) -> list[int]:

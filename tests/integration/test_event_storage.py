@@ -191,3 +191,16 @@ def _restore_batch_size():
         os.environ.pop(BATCH_SIZE_ENV, None)
     else:
         os.environ[BATCH_SIZE_ENV] = before
+
+
+def test_the_kept_connections_commit_without_waiting_for_the_disk(tmp_path, monkeypatch):
+    with _instance(tmp_path / "home", batching=True) as instance:
+        _run(instance, monkeypatch)
+        storage = instance.event_log_storage
+        modes = set()
+        for shard in list(storage._engines):
+            with storage._connect(shard) as conn:
+                modes.add(conn.exec_driver_sql("pragma synchronous").scalar())
+                journal = conn.exec_driver_sql("pragma journal_mode").scalar()
+                assert journal == "wal", shard  # NORMAL is safe in this mode only
+    assert modes == {1}  # NORMAL; SQLite's default is FULL (2)
