@@ -1,10 +1,10 @@
 """The paperhouse code location: one Definitions object.
 
 ingest (dynamic partitions, one per dump version) -> dbt staging -> dbt intermediate ->
-dbt marts -> publish, with a blocking GX gate on every table; the gates of a step's tables
-run as one step right after it (``gate_steps``). A sensor
-watches the landing folder; a schedule refreshes everything daily. Every step runs in
-the run's process (in-process executor): steps share the build database one at a time.
+dbt marts -> publish, with a blocking GX gate on every table (the gates of a step's tables
+run as one step right after it: ``gate_steps``). A sensor watches the landing folder; a
+schedule refreshes everything daily. Every step runs in the run's process (in-process
+executor): steps share the build database one at a time.
 """
 
 import dagster as dg

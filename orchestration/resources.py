@@ -11,6 +11,8 @@ from orchestration.warehouse.lock import refresh_lock
 from orchestration.warehouse.publish import ServedCopy, served_copy_ahead
 
 LOCK_KEY = "refresh_lock"
+#: The asset publish materializes (``orchestration/assets/publish.py``)
+SERVED_KEY = dg.AssetKey("served_warehouse")
 
 
 class RefreshLock(dg.ConfigurableResource):
@@ -30,9 +32,20 @@ class RefreshLock(dg.ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["RefreshLock"]:
         settings = Settings.from_env()
-        with refresh_lock(settings), served_copy_ahead(settings.served_db) as copy:
-            self._served_copy = copy
-            try:
+        with refresh_lock(settings):
+            if not _publishes(context):
                 yield self
-            finally:
-                self._served_copy = None
+                return
+            with served_copy_ahead(settings.served_db) as copy:
+                self._served_copy = copy
+                try:
+                    yield self
+                finally:
+                    self._served_copy = None
+
+
+def _publishes(context: dg.InitResourceContext) -> bool:
+    """The run materializes the served file (a run of every asset, or a selection with it)."""
+    run = context.dagster_run
+    selection = run.asset_selection if run is not None else None
+    return selection is None or SERVED_KEY in selection
