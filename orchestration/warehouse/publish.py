@@ -38,6 +38,7 @@ FSST), which takes three times as long for it (see ``ZSTD_MARTS``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -124,11 +125,15 @@ def published_record(served: Path) -> Path:
     return served.with_name(f".{served.name}.published")
 
 
-def _record_published(served: Path) -> None:
+def record_published(served: Path) -> None:
+    """Record the identity of the file just published. Best effort: the file is published
+    either way, and without a record (or with another file's) the next publish reads every
+    row of its copy."""
     record = published_record(served)
     staging = record.with_name(record.name + ".tmp")
-    staging.write_text(json.dumps({"identity": _identity(served)}))
-    os.replace(staging, record)
+    with contextlib.suppress(OSError):
+        staging.write_text(json.dumps({"identity": _identity(served)}))
+        os.replace(staging, record)
 
 
 def _untouched_since_published(served: Path) -> bool:
@@ -144,7 +149,7 @@ def _untouched_since_published(served: Path) -> bool:
 class ServedCopy:
     """A copy of the served file, made in a background thread from construction on, for
     the next publish to patch. ``take`` hands it over only if the served file is still
-    the one copied (same inode, size and mtime); ``discard`` removes it if not taken."""
+    the one copied (``_identity``); ``discard`` removes it if not taken."""
 
     def __init__(self, served: Path) -> None:
         self.served = served
@@ -237,7 +242,7 @@ def publish(
             pause_point("publish")
             os.replace(staging, served)
             _fsync(served.parent)
-            _record_published(served)
+            record_published(served)
         finally:
             staging.unlink(missing_ok=True)
             wal_path(staging).unlink(missing_ok=True)

@@ -13,6 +13,8 @@ from one_dump import DONE, new_dump, restore
 from run import timed_progress
 
 from orchestration.parsing.dump_parser import parse_dump
+from orchestration.warehouse import publish
+from orchestration.warehouse.publish import record_published
 
 
 def titles(path: Path) -> set[str]:
@@ -44,6 +46,21 @@ def test_a_trial_starts_from_the_kept_warehouse(tmp_path):
 
     assert (warehouse / "papers.duckdb").read_text() == "as the bench left it"
     assert sorted(p.name for p in warehouse.iterdir()) == ["papers.duckdb"]
+
+
+def test_a_trial_starts_from_the_kept_served_file_recorded_as_published(tmp_path):
+    warehouse = tmp_path / "warehouse"
+    warehouse.mkdir()
+    served = warehouse / "papers.duckdb"
+    served.write_text("as the bench published it")
+    record_published(served)
+    restore(warehouse)  # the first trial keeps a copy
+
+    restore(warehouse)  # a copy of the copy: another file, recorded again
+
+    assert publish._untouched_since_published(served)
+    served.write_text("changed by hand")
+    assert not publish._untouched_since_published(served)
 
 
 def test_a_refresh_in_a_process_that_stays_up_is_timed_until_it_is_done(tmp_path):
