@@ -4,13 +4,13 @@ import dagster as dg
 
 from orchestration import progress
 from orchestration.assets.ingest import DUMP_FILES, REJECTS, WRITER_POOL
-from orchestration.resources import LOCK_KEY, SERVED_KEY, RefreshLock
+from orchestration.resources import LOCK_KEY, RefreshLock
 from orchestration.settings import Settings
 from orchestration.warehouse.publish import MART_TABLES, publish
 
 
 @dg.asset(
-    key=SERVED_KEY,
+    key="served_warehouse",
     deps=[*(dg.AssetKey(["marts", t]) for t in MART_TABLES), DUMP_FILES, REJECTS],
     group_name="serve",
     kinds={"duckdb"},

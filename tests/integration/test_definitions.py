@@ -5,7 +5,6 @@ import shutil
 import dagster as dg
 import pytest
 
-from orchestration import resources
 from orchestration.checks import GATE_PREFIX
 from orchestration.checks.gates import GATES
 from orchestration.settings import Settings
@@ -86,9 +85,7 @@ def test_the_gates_run_one_step_per_writing_step(defs):
     assert "gx_int_paper_state" in steps["gates_after_dbt_marts"]  # built with the marts
 
 
-def test_a_run_of_one_gate_runs_that_gate_alone(
-    defs, sample_refresh, tmp_path, isolated_env, monkeypatch
-):
+def test_a_run_of_one_gate_runs_that_gate_alone(defs, sample_refresh, tmp_path, isolated_env):
     good = sample_refresh.settings
     settings = Settings(landing_dir=good.landing_dir, warehouse_dir=tmp_path / "warehouse")
     shutil.copytree(good.warehouse_dir, settings.warehouse_dir)
@@ -102,13 +99,9 @@ def test_a_run_of_one_gate_runs_that_gate_alone(
         executor=dg.in_process_executor,
     ).resolve_job_def("one_gate")
 
-    copies = []
-    monkeypatch.setattr(resources, "served_copy_ahead", lambda served: copies.append(served))
-
     result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
 
     assert result.success
-    assert copies == []  # the run does not publish: the served file is not copied ahead
     evaluations = [
         event.event_specific_data.check_name
         for event in result.all_events
