@@ -3,7 +3,10 @@
 import os
 import stat
 
+import dagster as dg
+
 from orchestration.checks.gates import GATES
+from orchestration.refresh import open_instance
 from orchestration.warehouse.publish import wal_path
 from tests.conftest import column_compressions
 
@@ -136,3 +139,16 @@ def test_dbt_leaves_its_log_and_no_json_artifacts(sample_refresh):
     assert "model.paperhouse.papers" in (target / "dbt.log").read_text()
     assert not (target / "manifest.json").exists()
     assert not (target / "run_results.json").exists()
+
+
+def test_each_dbt_table_is_materialized_with_its_row_count(sample_refresh):
+    def metadata(*key):
+        with open_instance(sample_refresh.settings) as instance:
+            event = instance.get_latest_materialization_event(dg.AssetKey(list(key)))
+        return {name: value.value for name, value in event.asset_materialization.metadata.items()}
+
+    assert metadata("marts", "papers")["dagster/row_count"] == 494
+    assert metadata("marts", "links")["dagster/row_count"] == 118
+    # a view is not counted (that would run it), but previewed
+    phrases = metadata("intermediate", "int_paper_phrases")
+    assert "dagster/row_count" not in phrases and "keyword" in phrases["preview"]
