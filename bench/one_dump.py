@@ -70,6 +70,9 @@ def restore(warehouse: Path) -> None:
     served = warehouse / "papers.duckdb"
     if published_record(served).exists():
         record_published(served)
+    # the copy on disk before the trial, as a warehouse between refreshes is: its writeback
+    # would otherwise slow whatever in the trial syncs a file
+    os.sync()
 
 
 def new_dump(landing: Path) -> Path:
