@@ -1,6 +1,7 @@
 """Publishing: a fresh file renamed onto the served path; readers keep what they had."""
 
 import os
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -141,6 +142,14 @@ def mart_rows(path, schema: str) -> dict[str, list[tuple]]:
 PAPERS = {f"p{i:03d}": f"title {i}" for i in range(100)}
 
 
+def published_marts(tmp_path) -> tuple[Path, Path]:
+    """A build of ``PAPERS`` in ``tmp_path`` and the served file published from it."""
+    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
+    make_marts(build, PAPERS)
+    publish(build, served)
+    return build, served
+
+
 def test_a_small_change_patches_a_copy_of_the_served_file(tmp_path):
     build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
     make_marts(build, PAPERS)
@@ -163,9 +172,7 @@ def test_a_small_change_patches_a_copy_of_the_served_file(tmp_path):
 
 
 def test_a_copy_made_ahead_is_patched_and_published(tmp_path):
-    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
-    make_marts(build, PAPERS)
-    publish(build, served)
+    build, served = published_marts(tmp_path)
     make_marts(build, dict(PAPERS) | {"p001": "a new title"})
 
     with served_copy_ahead(served) as copy:
@@ -177,9 +184,7 @@ def test_a_copy_made_ahead_is_patched_and_published(tmp_path):
 
 
 def test_a_copy_of_a_served_file_replaced_since_is_left_and_removed(tmp_path):
-    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
-    make_marts(build, PAPERS)
-    publish(build, served)
+    build, served = published_marts(tmp_path)
     with served_copy_ahead(served) as copy:
         make_marts(build, dict(PAPERS) | {"p001": "a new title"})
         publish(build, served)  # another publish replaced the file copied
@@ -194,9 +199,7 @@ def test_a_copy_of_a_served_file_replaced_since_is_left_and_removed(tmp_path):
 
 
 def test_a_copy_made_ahead_is_removed_when_no_publish_uses_it(tmp_path):
-    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
-    make_marts(build, PAPERS)
-    publish(build, served)
+    build, served = published_marts(tmp_path)
 
     with served_copy_ahead(served) as copy:
         assert copy.take() == copy.path  # finished, and the served file unchanged
@@ -219,18 +222,40 @@ def test_a_large_change_writes_the_file_whole(tmp_path):
     assert mart_rows(served, "main") == mart_rows(build, "marts")
 
 
-def test_a_patch_that_does_not_give_the_builds_content_is_never_published(tmp_path, monkeypatch):
-    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
-    make_marts(build, PAPERS)
-    publish(build, served)
+def forgets_keywords(patch):
+    """A patch that leaves the keywords out: the copy's digests are not the build's."""
+    return lambda con, table: table == "keywords" or patch(con, table)
+
+
+def then_runs(statement: str):
+    """A patch that gets the digests right, then runs ``statement`` on the copy."""
+
+    def broken(patch):
+        def wrong_rows(con, table):
+            patched = patch(con, table)
+            con.execute(statement)
+            return patched
+
+        return wrong_rows
+
+    return broken
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        forgets_keywords,
+        then_runs("update out.main.papers set title = 'wrong' where paper_id = 'p001'"),
+        then_runs("delete from out.main.papers where paper_id = 'p050'"),  # outside the patch
+    ],
+    ids=["keywords left out", "a patched row wrong", "a row outside the patch deleted"],
+)
+def test_a_patch_that_does_not_give_the_builds_content_is_never_published(
+    tmp_path, monkeypatch, broken
+):
+    build, served = published_marts(tmp_path)
     make_marts(build, dict(PAPERS) | {"p001": "a new title"})
-    patch = publish_module._patch
-    # a patch that forgets the keywords: the copy's fingerprint is not the build's
-    monkeypatch.setattr(
-        publish_module,
-        "_patch",
-        lambda con, table: table == "keywords" or patch(con, table),
-    )
+    monkeypatch.setattr(publish_module, "_patch", broken(publish_module._patch))
 
     result = publish(build, served)
 
@@ -239,9 +264,7 @@ def test_a_patch_that_does_not_give_the_builds_content_is_never_published(tmp_pa
 
 
 def test_a_patch_of_the_file_as_published_reads_only_the_patched_rows(tmp_path):
-    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
-    make_marts(build, PAPERS)
-    publish(build, served)
+    build, served = published_marts(tmp_path)
     make_marts(build, dict(PAPERS) | {"p001": "a new title"})
     assert publish(build, served).checked_patched_only
 
@@ -253,36 +276,8 @@ def test_a_patch_of_the_file_as_published_reads_only_the_patched_rows(tmp_path):
     assert mart_rows(served, "main") == mart_rows(build, "marts")
 
 
-@pytest.mark.parametrize(
-    "mistake",
-    [
-        "update out.main.papers set title = 'wrong' where paper_id = 'p001'",  # a patched row
-        "delete from out.main.papers where paper_id = 'p050'",  # a row outside the patch
-    ],
-)
-def test_a_patch_that_gets_rows_wrong_is_never_published(tmp_path, monkeypatch, mistake):
-    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
-    make_marts(build, PAPERS)
-    publish(build, served)
-    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
-    patch = publish_module._patch
-
-    def wrong_rows(con, table):  # the digests patched right, the rows not
-        patched = patch(con, table)
-        con.execute(mistake)
-        return patched
-
-    monkeypatch.setattr(publish_module, "_patch", wrong_rows)
-    result = publish(build, served)
-
-    assert result.republished and not result.patched
-    assert mart_rows(served, "main") == mart_rows(build, "marts")
-
-
 def test_a_served_row_changed_since_its_publish_is_replaced(tmp_path):
-    build, served = tmp_path / "build.duckdb", tmp_path / "papers.duckdb"
-    make_marts(build, PAPERS)
-    publish(build, served)
+    build, served = published_marts(tmp_path)
     con = duckdb.connect(str(served))  # someone edits the served file
     con.execute("update papers set title = 'edited' where paper_id = 'p050'")
     con.close()
