@@ -137,7 +137,10 @@ def record_published(served: Path) -> None:
 
 
 def _untouched_since_published(served: Path) -> bool:
-    """The served file is the one a publish wrote and checked, unchanged since."""
+    """The served file is the one a publish wrote and checked, unchanged since. (Unlike
+    the landing scan's cache, no window for writes within one clock tick of the record:
+    an edit would have to open the file read-write, write and close it within the few
+    milliseconds after the rename, and its ``.wal`` stops a publish while it is open.)"""
     try:
         recorded = json.loads(published_record(served).read_text())["identity"]
     except (OSError, ValueError, KeyError, TypeError):
