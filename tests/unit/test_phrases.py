@@ -185,8 +185,20 @@ NO_CANDIDATES = pl.DataFrame(
 )
 
 
-#: Document frequencies of no other papers (``ranking_rows``' ``untouched``).
-NO_FREQUENCIES = pl.DataFrame(schema=FREQUENCIES)
+def no_frequencies(keys: pl.Series) -> pl.DataFrame:
+    """Document frequencies of no other papers (``ranking_rows``' ``untouched``)."""
+    return pl.DataFrame(schema=FREQUENCIES)
+
+
+def lookup(stored: pl.DataFrame, asked: list[pl.Series]):
+    """``ranking_rows``' ``untouched`` over ``stored`` counts; the keys it is asked for
+    go to ``asked``."""
+
+    def untouched(keys: pl.Series) -> pl.DataFrame:
+        asked.append(keys)
+        return stored.filter(pl.col("stem_key").is_in(keys.implode()))
+
+    return untouched
 
 
 def frequencies(terms: pl.DataFrame, extra: dict[str, int] | None = None) -> pl.DataFrame:
@@ -303,16 +315,20 @@ def test_ranking_a_few_papers_with_the_others_counts_equals_ranking_them_all(tmp
         return pl.concat(list(rows))
 
     # four batches: both passes run on worker processes (two per worker, see workers.py)
-    everything = rank([corpus[i : i + 1] for i in range(4)], NO_FREQUENCIES)
+    everything = rank([corpus[i : i + 1] for i in range(4)], no_frequencies)
     assert everything["paper_id"].to_list() == ["p0", "p1", "p2", "p3"]
     others = everything.filter(pl.col("paper_id") != "p2")
-    untouched = (
+    stored = (
         others.select(pl.col("stem_keys").explode().alias("stem_key"))
         .group_by("stem_key")
         .agg(df=pl.len())
     )
-    alone = rank([corpus[2:3]], untouched)
+    asked = []
+    alone = rank([corpus[2:3]], lookup(stored, asked))
     assert alone.row(0) == everything.row(2)
+    # the stored counts were asked for once, for the terms of the paper ranked only
+    assert [sorted(keys) for keys in asked] == [sorted(everything["stem_keys"][2])]
+    assert stored.height > len(asked[0])
     assert alone[0, "corpus_papers"] == 4 and alone[0, "ranked_at"] == at
     assert list(tmp_path.iterdir()) == []  # the spill files are gone
 
@@ -338,7 +354,7 @@ def test_the_two_passes_count_an_acronyms_uses_for_its_long_form(tmp_path):
         STOPWORDS,
         n_papers=20,  # the corpus these papers are in
         candidates=candidates,
-        untouched=NO_FREQUENCIES,
+        untouched=no_frequencies,
         spill_dir=tmp_path,
         ranked_at=datetime(2026, 1, 1),
     )

@@ -29,11 +29,24 @@ def model(dbt, session):
     targets = dbt.ref("int_phrase_targets")
     papers = dbt.ref("int_papers")
     candidates = dbt.ref("int_keyword_candidates")
-    untouched = pl.DataFrame(schema=FREQUENCIES)
-    if dbt.is_incremental:  # the counts the pre-hooks kept, of the papers not ranked now
+    kept = None  # the counts the pre-hooks kept, of the papers not ranked now
+    if dbt.is_incremental:
         this = dbt.this
-        frequencies = f'"{this.database}"."{this.schema}"."{dbt.config.get("term_frequencies")}"'
-        untouched = session.sql(f"select stem_key, df from {frequencies}").pl()
+        kept = f'"{this.database}"."{this.schema}"."{dbt.config.get("term_frequencies")}"'
+
+    def untouched(keys: pl.Series) -> pl.DataFrame:
+        """The kept counts of the term ``keys`` (those of the papers ranked now)."""
+        if kept is None:
+            return pl.DataFrame(schema=FREQUENCIES)
+        session.register("ranked_term_keys", keys.to_frame("stem_key").to_arrow())
+        try:
+            return session.sql(
+                f"select stem_key, df from {kept}"
+                " where stem_key in (select stem_key from ranked_term_keys)"
+            ).pl()
+        finally:
+            session.unregister("ranked_term_keys")
+
     # DuckDB gives back the pages earlier models left cached, for the workers
     session.execute(f"set memory_limit = '{dbt.config.get('workers_duckdb_memory')}'")
     rows = ranking_rows(
