@@ -1,4 +1,5 @@
-"""Importing the GX validation leaves scipy.stats unexecuted, and it still works when used.
+"""Importing the GX validation leaves scipy.stats and altair unexecuted, and they still
+work when used.
 
 Each case runs in a fresh interpreter: this test process has long imported everything.
 """
@@ -24,7 +25,7 @@ def run_fresh(code: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_gx_validation_import_does_not_execute_scipy_stats():
+def test_gx_validation_import_does_not_execute_scipy_stats_or_altair():
     seen = run_fresh(
         """
         import json, sys
@@ -32,10 +33,11 @@ def test_gx_validation_import_does_not_execute_scipy_stats():
         print(json.dumps({
             "gx": "great_expectations.expectations.core" in sys.modules,
             "stats_executed": "scipy.stats._stats_py" in sys.modules,
+            "altair_executed": "altair.vegalite" in sys.modules,
         }))
         """
     )
-    assert seen == {"gx": True, "stats_executed": False}
+    assert seen == {"gx": True, "stats_executed": False, "altair_executed": False}
 
 
 def test_gx_uses_the_deferred_module_when_an_expectation_needs_it():
@@ -58,9 +60,12 @@ def test_gx_uses_the_deferred_module_when_an_expectation_needs_it():
         ])
         even = validate_frame(pd.DataFrame({"c": ["a", "b"] * 50}), suite)
         skewed = validate_frame(pd.DataFrame({"c": ["a"] * 95 + ["b"] * 5}), suite)
+        altair_validated = "altair.vegalite" in sys.modules
+        import altair
         print(json.dumps({
             "executed_before": executed_before,
             "executed_after": "scipy.stats._stats_py" in sys.modules,
+            "altair": [altair_validated, altair.Chart.__name__],
             "even": [even.success, [o.raised for o in even.outcomes]],
             "skewed": [skewed.success, [o.raised for o in skewed.outcomes]],
             "observed": skewed.outcomes[0].observed,
@@ -69,6 +74,7 @@ def test_gx_uses_the_deferred_module_when_an_expectation_needs_it():
     )
     assert seen["executed_before"] is False
     assert seen["executed_after"] is True
+    assert seen["altair"] == [False, "Chart"]  # not needed to validate, there when read
     assert seen["even"] == [True, [False]]
     assert seen["skewed"] == [False, [False]]
     assert seen["observed"] > 0.1
