@@ -10,6 +10,15 @@
 ) }}
 -- depends_on: {{ ref('int_paper_changes') }}
 -- depends_on: {{ ref('int_phrase_targets') }}
+-- depends_on: {{ ref('int_phrase_ranking') }}
+{#- the ranking rows of the papers to build, picked by row id (rows_where) -#}
+{%- set ranking = ref('int_phrase_ranking') %}
+{%- set ranking_to_build -%}
+    (
+        select * from {{ ranking }}
+        where {% call rows_where(ranking) %} paper_id in {{ keyword_papers_to_build() }} {% endcall %}
+    )
+{%- endset %}
 with candidates as (
     select
         paper_id,
@@ -26,7 +35,9 @@ with candidates as (
     qualify row_number() over (partition by paper_id, kind, keyword order by expansion) = 1
 ),
 
--- keyphrases come ranked already, one row per phrase (int_phrase_ranking)
+-- keyphrases come ranked already, one row per phrase (int_paper_phrases); on an
+-- incremental build, the phrases of the papers to build only (a filter on the view would
+-- unnest every paper's phrases first: macros/unnest_phrases.sql)
 phrases as (
     select
         paper_id,
@@ -36,9 +47,10 @@ phrases as (
         null::varchar as expansion,
         score,
         rank::integer as rank
-    from {{ ref('int_paper_phrases') }}
     {% if is_incremental() %}
-        where paper_id in {{ keyword_papers_to_build() }}
+        from ({{ unnest_phrases(ranking_to_build) }})
+    {% else %}
+        from {{ ref('int_paper_phrases') }}
     {% endif %}
 )
 
