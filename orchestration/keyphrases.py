@@ -62,9 +62,10 @@ def ranking_rows(
 
     ``untouched(keys)`` gives the document frequencies (``stem_key``, ``df``) of the
     papers not ranked in this build, for the term ``keys`` of the papers ranked now: the
-    only terms ranking looks up. A one-dump refresh at 1M reads 75,000 stored counts, not
-    all 1.07M (whose load and merge took 0.25 s, and grow with the corpus's vocabulary).
-    It is called once, between the passes, before the first frame is made."""
+    only terms ranking looks up. A one-dump refresh thus reads the stored counts of its
+    papers' terms, not all of them (1.07M at 1M bench papers, whose load and merge took
+    0.25 s, and more with a real vocabulary). It is called once, between the passes,
+    before the first frame is made."""
     with tempfile.TemporaryDirectory(prefix="keyphrases-", dir=spill_dir) as spill:
         spill = Path(spill)
         acronym_keys = acronym_stem_keys(candidates)
@@ -76,10 +77,10 @@ def ranking_rows(
         for spilled, batch_counts in map_batches(_count, count_jobs):
             counted.append(spilled)
             counts = _add(counts, batch_counts)
-        ranked = _merged(counts)
-        others = untouched(ranked["stem_key"]).select("stem_key", "df")
+        counted_now = _merged(counts)
+        kept = untouched(counted_now["stem_key"]).select("stem_key", "df")
         frequencies = spill / "document_frequency.arrow"
-        write_frame(_merged([others, ranked]) if others.height else ranked, frequencies)
+        write_frame(_merged([kept, counted_now]) if kept.height else counted_now, frequencies)
         rank_jobs = (
             _RankJob(
                 spilled.terms,
