@@ -38,14 +38,11 @@ def model(dbt, session):
         """The kept counts of the term ``keys`` (those of the papers ranked now)."""
         if kept is None:
             return pl.DataFrame(schema=FREQUENCIES)
-        session.register("ranked_term_keys", keys.to_frame("stem_key").to_arrow())
-        try:
-            return session.sql(
-                f"select stem_key, df from {kept}"
-                " where stem_key in (select stem_key from ranked_term_keys)"
-            ).pl()
-        finally:
-            session.unregister("ranked_term_keys")
+        ranked = session.from_arrow(keys.to_frame("stem_key").to_arrow())
+        return ranked.query(
+            "ranked_term_keys",
+            f"select stem_key, df from {kept} where stem_key in (from ranked_term_keys)",
+        ).pl()
 
     # DuckDB gives back the pages earlier models left cached, for the workers
     session.execute(f"set memory_limit = '{dbt.config.get('workers_duckdb_memory')}'")
