@@ -232,7 +232,8 @@ def publish(
         copied = copy.take() if copy else None
         staging = copied or _staging_path(served)
         try:
-            # checked before the copy is made or taken: a copy ahead was of this same file
+            # a copy made ahead is of the served file as it is now (``take`` compared their
+            # identities); a copy made in _patched_copy is checked again after copying
             trusted = _untouched_since_published(served)
             patched = served.exists() and _patched_copy(
                 con, served, staging, fingerprint, run_id, copied is not None, trusted
