@@ -32,6 +32,28 @@
     )
 {% endmacro %}
 
+{#- The papers the papers mart rebuilds on an incremental build (a parenthesised query
+    of paper ids): those of int_paper_changes, and those whose records changed since the
+    marts last caught up (a new dump lists them again: their dump range and counts moved,
+    so their records_hash in int_papers is not the one int_paper_state keeps; that state
+    is read by name, it is built after the marts). None on a full build, or without a
+    state that has records_hash (an older build's): the mart then rebuilds every paper. -#}
+{% macro papers_mart_rebuilds() %}
+    {%- set state = relation_with_column(ref('int_papers').schema, 'int_paper_state', 'records_hash') %}
+    {%- if not is_incremental() or state is none %}
+        {{- return(none) }}
+    {%- endif %}
+    {%- set rebuilt -%}
+        (
+            select paper_id from {{ ref('int_paper_changes') }}
+            union all
+            select paper_id from {{ ref('int_papers') }} as papers
+            where {{ records_hash_differs('papers', state) }}
+        )
+    {%- endset %}
+    {{- return(rebuilt) }}
+{% endmacro %}
+
 {#- every added, changed or removed paper -#}
 {% macro changed_papers() %}
     (select paper_id from {{ ref('int_paper_changes') }})

@@ -42,6 +42,7 @@ def served_warehouse(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "patched": result.patched,
             "copied_ahead": result.copied_ahead,
             "checked_patched_only": result.checked_patched_only,
+            "kept_digests": dg.MetadataValue.json(list(result.kept_digests)),
             "fingerprint": result.fingerprint,
             "row_counts": dg.MetadataValue.json(result.row_counts),
             "dagster/row_count": result.row_counts["papers"],

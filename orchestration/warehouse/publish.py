@@ -77,6 +77,9 @@ OPS_TABLES = ("dump_files", "rejects", "gate_results")
 FINGERPRINTED = (*(f"marts.{t}" for t in MART_TABLES), "ops.dump_files", "ops.rejects")
 #: Per mart and key hash: the rows' count and the xor of their hashes, as published.
 DIGESTS = "ops.publish_digests"
+#: The same digests of the per-paper marts as the build keeps them, each mart's post-hook
+#: in its transaction (``dbt_project/macros/mart_digests.sql``): read, not hashed again.
+KEPT_DIGESTS = "build.intermediate.int_mart_digests"
 SERVED_MODE = 0o644
 
 
@@ -98,6 +101,8 @@ class PublishResult:
     #: the patched copy's rows were read only in the key groups patched (the served file
     #: was untouched since its publish), not all of them
     checked_patched_only: bool = False
+    #: the marts whose key digests the build kept (``KEPT_DIGESTS``), taken, not hashed
+    kept_digests: tuple[str, ...] = ()
 
 
 def wal_path(served: Path) -> Path:
@@ -220,14 +225,15 @@ def publish(
     con = build_db.connect(Path(":memory:"))
     try:
         con.execute(f"attach {_sql_string(str(build))} as build (read_only)")
-        _digest_build(con)
+        kept = _digest_build(con)
         fingerprint = content_fingerprint(con, "build", "marts", from_digests=BUILD_DIGESTS)
         counts = {
             table: con.execute(f"select coalesce(sum(n), 0) from digests_{table}").fetchone()[0]
             for table in MART_TABLES
         }
         if served.exists() and served_fingerprint(served) == fingerprint:
-            return PublishResult(served, counts, served.stat().st_size, False, fingerprint)
+            size = served.stat().st_size
+            return PublishResult(served, counts, size, False, fingerprint, kept_digests=kept)
 
         copied = copy.take() if copy else None
         staging = copied or _staging_path(served)
@@ -261,6 +267,7 @@ def publish(
         patched,
         copied_ahead=patched and copied is not None,
         checked_patched_only=patched and trusted,
+        kept_digests=kept,
     )
 
 
@@ -299,17 +306,43 @@ def _key_hash(table: str) -> str:
     return "hash(" + ", ".join(f'"{column}"' for column in PATCH_KEYS[table]) + ")"
 
 
-def _digest_build(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp table ``digests_<mart>`` per mart: key hash, row count, xor of row hashes."""
+def _digest_build(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """Temp table ``digests_<mart>`` per mart: key hash, row count, xor of row hashes. For
+    the marts whose digests the build keeps (``_kept_digests``) those, else hashed from
+    the mart's rows. Returns the marts whose kept digests were taken."""
+    kept = _kept_digests(con)
     for table in MART_TABLES:
-        con.execute(
-            f"""
-            create or replace temp table digests_{table} as
-            select {_key_hash(table)} as key_hash, count(*) as n, bit_xor(hash(t)) as digest
-            from build.marts.{table} as t
-            group by key_hash
+        if table in kept:
+            rows = f"select key_hash, n, digest from {KEPT_DIGESTS} where mart = '{table}'"
+        else:
+            rows = f"""
+                select {_key_hash(table)} as key_hash, count(*) as n, bit_xor(hash(t)) as digest
+                from build.marts.{table} as t
+                group by key_hash
             """
-        )
+        con.execute(f"create or replace temp table digests_{table} as {rows}")
+    return kept
+
+
+def _kept_digests(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
+    """The marts whose key digests the build keeps in ``KEPT_DIGESTS`` and whose kept row
+    counts add up to the mart's rows (a build made before them keeps none; a count that
+    differs means rows changed behind the hooks: those marts are hashed)."""
+    schema, table = KEPT_DIGESTS.split(".")[1:]
+    found = con.execute(
+        "select count(*) from duckdb_tables()"
+        " where database_name = 'build' and schema_name = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0]
+    if not found:
+        return ()
+    counted = dict(con.execute(f"select mart, sum(n) from {KEPT_DIGESTS} group by mart").fetchall())
+    return tuple(
+        mart
+        for mart in MART_TABLES
+        if mart in counted
+        and counted[mart] == con.execute(f"select count(*) from build.marts.{mart}").fetchone()[0]
+    )
 
 
 def served_fingerprint(served: Path) -> str | None:

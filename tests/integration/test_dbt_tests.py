@@ -1,6 +1,6 @@
-"""dbt on a copy of a real build database: the project's own generic test, the kept
-document frequencies' test and the keyphrase ranking's memory setting; and the staging
-text cleanup, compiled by dbt."""
+"""dbt on a copy of a real build database: the project's own generic test, the tests of
+the kept document frequencies and mart digests, and the keyphrase ranking's memory
+setting; and the staging text cleanup, compiled by dbt."""
 
 import os
 import shutil
@@ -185,6 +185,58 @@ def test_the_kept_term_frequencies_fail_their_test(build_db, tmp_path, statement
     con.close()
 
     failed = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
+
+    assert failed.returncode == 1, failed.stdout
+    assert failures in failed.stdout, failed.stdout
+
+
+KEPT_DIGESTS_TEST = "test_name:mart_digests_kept"
+DIGESTS = "intermediate.int_mart_digests"
+
+
+def test_the_kept_mart_digests_pass_their_test(build_db, tmp_path):
+    clean = _dbt_test(build_db, tmp_path / "target", KEPT_DIGESTS_TEST)
+    assert clean.returncode == 0, clean.stdout
+    assert "PASS=3" in clean.stdout
+
+
+@pytest.mark.parametrize(
+    ("statements", "failures"),
+    [
+        pytest.param(
+            # the samples' build is a full one: every paper counts as changed
+            (
+                "delete from marts.paper_links"
+                " where paper_id = (select min(paper_id) from marts.paper_links)",
+            ),
+            "Got 2 results",  # the counts do not add up, and the paper's group differs
+            id="a row gone behind the hooks",
+        ),
+        pytest.param(
+            (
+                "update marts.papers set title = 'edited'"
+                " where paper_id = (select min(paper_id) from marts.papers)",
+            ),
+            "Got 1 result",
+            id="a row changed behind the hooks",
+        ),
+        pytest.param(
+            (
+                f"insert into {DIGESTS} select * from {DIGESTS}"
+                f" where mart = 'paper_keywords' order by key_hash limit 1",
+            ),
+            "Got 2 results",  # its rows counted twice, and the group repeated
+            id="a key group kept twice",
+        ),
+    ],
+)
+def test_the_kept_mart_digests_fail_their_test(build_db, tmp_path, statements, failures):
+    con = duckdb.connect(str(build_db))
+    for statement in statements:
+        con.execute(statement)
+    con.close()
+
+    failed = _dbt_test(build_db, tmp_path / "target", KEPT_DIGESTS_TEST)
 
     assert failed.returncode == 1, failed.stdout
     assert failures in failed.stdout, failed.stdout

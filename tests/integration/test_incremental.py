@@ -49,6 +49,25 @@ def assert_frequencies_kept(settings) -> None:
     assert kept and kept == build_query(settings, COUNTED_FREQUENCIES)
 
 
+#: The per-paper marts whose key digests the build keeps (macros/mart_digests.sql)
+DIGESTED_MARTS = ("papers", "paper_links", "paper_keywords")
+
+
+def assert_digests_kept(settings) -> None:
+    """The key digests the marts' hooks kept are those of the marts' rows, group by group."""
+    for mart in DIGESTED_MARTS:
+        kept = build_query(
+            settings,
+            f"select key_hash, n, digest from int_mart_digests where mart = '{mart}' order by all",
+        )
+        counted = build_query(
+            settings,
+            f"select hash(paper_id), count(*), bit_xor(hash(t)) from marts.{mart} as t"
+            " group by all order by all",
+        )
+        assert kept and kept == counted, mart
+
+
 def rows(result, sql: str) -> list[tuple]:
     return sorted(result.query(sql), key=repr)
 
@@ -99,6 +118,7 @@ def test_dump_by_dump_equals_all_at_once_but_for_untouched_rankings(dump_by_dump
         assert rows(result, sql) == rows(sample_refresh, sql), table
 
     assert_frequencies_kept(result.settings)
+    assert_digests_kept(result.settings)
     ranked = {p for (p,) in build_query(result.settings, "select * from int_phrase_targets")}
     now, from_scratch = phrases_by_paper(result), phrases_by_paper(sample_refresh)
     assert ranked and set(now) == set(from_scratch)
@@ -140,6 +160,8 @@ def test_the_publish_patched_the_served_file_copied_ahead(dump_by_dump):
     assert metadata["patched"] and metadata["copied_ahead"]
     # the file the first refresh published was untouched: only the patched rows were read
     assert metadata["checked_patched_only"]
+    # the per-paper marts' digests were read as the build kept them, not hashed
+    assert metadata["kept_digests"] == ["papers", "paper_links", "paper_keywords"]
 
 
 def test_corpus_growth_ranks_every_paper_again(dump_by_dump, sample_refresh):
@@ -152,6 +174,7 @@ def test_corpus_growth_ranks_every_paper_again(dump_by_dump, sample_refresh):
     for table, sql in ALL_MARTS.items():
         assert rows(result, sql) == rows(sample_refresh, sql), table
     assert_frequencies_kept(settings)
+    assert_digests_kept(settings)
 
 
 def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
@@ -189,6 +212,7 @@ def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
         ) == [(0,)]
     assert result.scalar("select count(*) from main.papers") == 493
     assert_frequencies_kept(settings)
+    assert_digests_kept(settings)
 
 
 def test_full_refresh_rebuilds_every_paper(dump_by_dump):
@@ -199,6 +223,7 @@ def test_full_refresh_rebuilds_every_paper(dump_by_dump):
     assert build_query(settings, "select count(*) from int_phrase_targets") == [(493,)]
     assert rows(result, "select count(*) from main.papers") == [(493,)]
     assert_frequencies_kept(settings)
+    assert_digests_kept(settings)
 
 
 def third_dump_on_an_older_build(tmp_path, sample_refresh, make_older: str):
@@ -230,6 +255,15 @@ def test_a_build_without_kept_frequencies_counts_them_once(tmp_path, sample_refr
     assert_frequencies_kept(settings)
 
 
+def test_a_build_without_kept_digests_digests_its_marts_once(tmp_path, sample_refresh):
+    """A build from before int_mart_digests: its first incremental build digests every row
+    of the per-paper marts, then keeps the digests as every build does."""
+    settings = third_dump_on_an_older_build(
+        tmp_path, sample_refresh, "drop table intermediate.int_mart_digests"
+    )
+    assert_digests_kept(settings)
+
+
 def test_a_ranking_without_key_counts_gets_them_once(tmp_path, sample_refresh):
     """A build from before int_phrase_ranking's n_keys: its first incremental build fills
     it in for the stored rows; the new rows come with theirs."""
@@ -252,3 +286,4 @@ def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_re
         "alter table intermediate.int_paper_state drop column records_hash",
     )
     assert build_query(settings, "select count(records_hash) from int_paper_state") == [(494,)]
+    assert_digests_kept(settings)

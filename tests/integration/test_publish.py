@@ -375,3 +375,50 @@ def test_the_papers_text_is_compressed_with_zstd_written_whole_or_patched(tmp_pa
     assert publish(build, served).patched
     assert column_compressions(served, "papers", "title") == {"ZSTD"}
     assert mart_rows(served, "main") == mart_rows(build, "marts")
+
+
+PER_PAPER_MARTS = ("papers", "paper_links", "paper_keywords")
+
+
+def keep_digests(path) -> None:
+    """The per-paper marts' key digests, kept in the build as the marts' hooks keep them."""
+    con = duckdb.connect(str(path))
+    con.execute("create schema if not exists intermediate")
+    con.execute(
+        "create or replace table intermediate.int_mart_digests as "
+        + " union all ".join(
+            f"select '{mart}' as mart, hash(paper_id) as key_hash, count(*) as n,"
+            f" bit_xor(hash(t)) as digest from marts.{mart} as t group by all"
+            for mart in PER_PAPER_MARTS
+        )
+    )
+    con.close()
+
+
+def test_the_digests_the_build_keeps_are_taken_not_hashed(tmp_path):
+    build, served = published_marts(tmp_path)
+    make_marts(build, dict(PAPERS) | {"p001": "a new title", "p100": "a new paper"})
+    keep_digests(build)
+
+    result = publish(build, served)
+
+    assert result.kept_digests == PER_PAPER_MARTS
+    assert result.patched and result.checked_patched_only
+    assert mart_rows(served, "main") == mart_rows(build, "marts")
+    stored, actual = stored_and_actual_digests(served)
+    assert stored == actual
+
+
+def test_kept_digests_that_do_not_count_a_marts_rows_are_not_taken(tmp_path):
+    build, served = published_marts(tmp_path)
+    make_marts(build, dict(PAPERS) | {"p001": "a new title"})
+    keep_digests(build)
+    con = duckdb.connect(str(build))  # a row goes behind the hooks' back
+    con.execute("delete from marts.paper_links where paper_id = 'p050'")
+    con.close()
+
+    result = publish(build, served)
+
+    assert result.kept_digests == ("papers", "paper_keywords")
+    assert result.patched
+    assert mart_rows(served, "main") == mart_rows(build, "marts")

@@ -1,12 +1,14 @@
 -- Keywords per paper: acronyms (with expansion), title names, and TF-IDF keyphrases.
 -- keyword is normalised: acronyms and title names as written (they are case-sensitive
 -- names), phrases as their stem. rank is 1..n within (paper, kind).
--- Incremental: rebuilds the papers with changed candidates or a new keyphrase ranking.
+-- Incremental: rebuilds the papers with changed candidates or a new keyphrase ranking; the
+-- post-hook keeps the key digests publish reads (macros/mart_digests.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_papers(keyword_papers_to_build()) }}",
+    post_hook="{{ keep_mart_digests(keyword_papers_to_build()) }}",
 ) }}
 -- depends_on: {{ ref('int_paper_changes') }}
 -- depends_on: {{ ref('int_phrase_targets') }}

@@ -4,27 +4,29 @@
 -- new dump lists them again, so their dump range and counts moved: their records_hash in
 -- int_papers differs from int_paper_state's); the pre-hook drops the changed and removed
 -- ones first. Without a state that has records_hash (an older build's), every paper.
+-- The post-hook keeps the key digests publish reads (macros/mart_digests.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='paper_id',
     on_schema_change='fail',
     pre_hook=["{{ delete_papers(changed_papers()) }}", "{{ write_text_with_zstd() }}"],
-    post_hook=after_commit("{{ write_default_compression() }}"),
+    post_hook=[
+        "{{ keep_mart_digests(papers_mart_rebuilds()) }}",
+        after_commit("{{ write_default_compression() }}"),
+    ],
 ) }}
-{#- int_paper_state, read by name (it is built after this model), if it has records_hash -#}
-{%- set state = relation_with_column(ref('int_papers').schema, 'int_paper_state', 'records_hash') %}
+{%- set rebuilt = papers_mart_rebuilds() %}
 with papers as (
     select * from {{ ref('int_papers') }}
-    {% if is_incremental() and state is not none %}
+    {% if rebuilt is not none %}
         -- the rows first, then the text of those papers only (rows_where): filtering the
         -- full rows read every abstract to keep 500 of a million (this select at 1M:
         -- 1.2 s -> 0.7 s with the keys first, 0.11 s with the row ids). The records are
         -- compared by their hash with the state's, not column by column with this mart's
         -- rows (the keys at 1M: 0.67 to 0.9 s -> 0.11 s).
         where {% call rows_where(ref('int_papers'), 'papers') %}
-            paper_id in (select paper_id from {{ ref('int_paper_changes') }})
-            or {{ records_hash_differs('papers', state) }}
+            paper_id in {{ rebuilt }}
         {% endcall %}
     {% endif %}
 ),
