@@ -224,3 +224,29 @@ def test_the_kept_mart_digests_fail_their_test(build_db, tmp_path, statement):
 
     assert failed.returncode == 1, failed.stdout
     assert "PASS=2" in failed.stdout and "Got 1 result" in failed.stdout, failed.stdout
+
+
+RANKED_PHRASES_TEST = "test_name:ranked_phrases_have_keywords"
+
+
+def test_a_ranked_phrase_without_its_keyword_fails_the_rankings_test(build_db, tmp_path):
+    clean = _dbt_test(build_db, tmp_path / "target", RANKED_PHRASES_TEST)
+    assert clean.returncode == 0, clean.stdout
+    assert "PASS=1" in clean.stdout
+
+    con = duckdb.connect(str(build_db))
+    con.execute(
+        """
+        update intermediate.int_phrase_ranking
+        set phrases = list_transform(phrases, lambda p: {
+            'keyword': if(p.rank = 2, null, p.keyword),
+            'surface': p.surface, 'score': p.score, 'rank': p.rank
+        })
+        where paper_id = (select min(paper_id) from intermediate.int_phrase_targets)
+        """
+    )
+    con.close()
+    failed = _dbt_test(build_db, tmp_path / "target", RANKED_PHRASES_TEST)
+
+    assert failed.returncode == 1, failed.stdout
+    assert "Got 1 result" in failed.stdout, failed.stdout
