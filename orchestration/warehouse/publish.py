@@ -8,7 +8,11 @@ data when they reconnect.
 Every mart's rows are grouped by the hash of their key (``PATCH_KEYS``) into key
 digests: the group's row count and the xor of its rows' hashes. The served file keeps
 the digests it was published with (``ops.publish_digests``), so a publish hashes the
-build's marts once and never the served copy's.
+build's marts once and never the served copy's. The build keeps the digests of its
+per-paper marts itself (``KEPT_DIGESTS``: each mart's post-hook recomputes the groups it
+rebuilt, in its transaction), so a publish hashes only ``links`` and ``keywords`` (a
+one-dump refresh at 1M: 0.9 s -> 0.1 s); a mart whose kept counts do not add up to its
+rows is hashed.
 
 A refresh that changed nothing does not republish: the content fingerprint of the marts
 and the manifest (row count and an order-independent hash per table, the marts' derived
