@@ -6,8 +6,10 @@
     for the abstracts of papers and 0.3-0.4 s for paper_keywords' 11M rows, in a one-dump
     refresh that changed 1,300 papers. The hooks run with `this` = the mart. -#}
 
-{% macro mart_digests() -%}
-    {{- return(this.incorporate(path={'schema': 'intermediate', 'identifier': 'int_mart_digests'})) -}}
+{#- The table of the digests, beside `mart` (a relation; `this` without one) -#}
+{% macro mart_digests(mart=none) -%}
+    {%- set beside = mart if mart is not none else this %}
+    {{- return(beside.incorporate(path={'schema': 'intermediate', 'identifier': 'int_mart_digests'})) -}}
 {%- endmacro %}
 
 {#- The digests of the rows of `this` that `condition` picks (all without one) -#}
@@ -61,7 +63,7 @@
     at 1M (every paper_id of paper_keywords' 11M rows is read to find them); the
     integration tests recount every group after each kind of build. -#}
 {% test mart_digests_kept(model) %}
-    {%- set kept = model.incorporate(path={'schema': 'intermediate', 'identifier': 'int_mart_digests'}) %}
+    {%- set kept = mart_digests(model) %}
     select 'digests count ' || kept_rows || ' rows, the mart holds ' || mart_rows as problem
     from (
         select
