@@ -41,6 +41,21 @@ def _dbt_test(build_db, target, select: str = KEYWORD_KEY_TEST) -> subprocess.Co
     return _dbt(build_db, target, "test", "--select", select)
 
 
+def _assert_passes(build_db, target, select: str, tests: int) -> None:
+    clean = _dbt_test(build_db, target, select)
+    assert clean.returncode == 0, clean.stdout
+    assert f"PASS={tests}" in clean.stdout
+
+
+def _dbt_test_after(build_db, target, select: str, *statements: str) -> subprocess.CompletedProcess:
+    """``dbt test --select select`` after ``statements`` ran on the build database."""
+    con = duckdb.connect(str(build_db))
+    for statement in statements:
+        con.execute(statement)
+    con.close()
+    return _dbt_test(build_db, target, select)
+
+
 def test_unique_combination_fails_on_a_repeated_key_and_only_then(build_db, tmp_path):
 
     clean = _dbt_test(build_db, tmp_path / "target")
@@ -145,9 +160,7 @@ FREQUENCIES = "intermediate.int_term_frequencies"
 
 
 def test_the_kept_term_frequencies_pass_their_test(build_db, tmp_path):
-    clean = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
-    assert clean.returncode == 0, clean.stdout
-    assert "PASS=1" in clean.stdout
+    _assert_passes(build_db, tmp_path / "target", KEPT_COUNTS_TEST, tests=1)
 
 
 @pytest.mark.parametrize(
@@ -179,12 +192,7 @@ def test_the_kept_term_frequencies_pass_their_test(build_db, tmp_path):
     ],
 )
 def test_the_kept_term_frequencies_fail_their_test(build_db, tmp_path, statements, failures):
-    con = duckdb.connect(str(build_db))
-    for statement in statements:
-        con.execute(statement)
-    con.close()
-
-    failed = _dbt_test(build_db, tmp_path / "target", KEPT_COUNTS_TEST)
+    failed = _dbt_test_after(build_db, tmp_path / "target", KEPT_COUNTS_TEST, *statements)
 
     assert failed.returncode == 1, failed.stdout
     assert failures in failed.stdout, failed.stdout
@@ -195,9 +203,7 @@ DIGESTS = "intermediate.int_mart_digests"
 
 
 def test_the_kept_mart_digests_pass_their_test(build_db, tmp_path):
-    clean = _dbt_test(build_db, tmp_path / "target", KEPT_DIGESTS_TEST)
-    assert clean.returncode == 0, clean.stdout
-    assert "PASS=3" in clean.stdout
+    _assert_passes(build_db, tmp_path / "target", KEPT_DIGESTS_TEST, tests=3)
 
 
 @pytest.mark.parametrize(
@@ -216,11 +222,7 @@ def test_the_kept_mart_digests_pass_their_test(build_db, tmp_path):
     ],
 )
 def test_the_kept_mart_digests_fail_their_test(build_db, tmp_path, statement):
-    con = duckdb.connect(str(build_db))
-    con.execute(statement)
-    con.close()
-
-    failed = _dbt_test(build_db, tmp_path / "target", KEPT_DIGESTS_TEST)
+    failed = _dbt_test_after(build_db, tmp_path / "target", KEPT_DIGESTS_TEST, statement)
 
     assert failed.returncode == 1, failed.stdout
     assert "PASS=2" in failed.stdout and "Got 1 result" in failed.stdout, failed.stdout
@@ -230,12 +232,12 @@ RANKED_PHRASES_TEST = "test_name:ranked_phrases_have_keywords"
 
 
 def test_a_ranked_phrase_without_its_keyword_fails_the_rankings_test(build_db, tmp_path):
-    clean = _dbt_test(build_db, tmp_path / "target", RANKED_PHRASES_TEST)
-    assert clean.returncode == 0, clean.stdout
-    assert "PASS=1" in clean.stdout
+    _assert_passes(build_db, tmp_path / "target", RANKED_PHRASES_TEST, tests=1)
 
-    con = duckdb.connect(str(build_db))
-    con.execute(
+    failed = _dbt_test_after(
+        build_db,
+        tmp_path / "target",
+        RANKED_PHRASES_TEST,
         """
         update intermediate.int_phrase_ranking
         set phrases = list_transform(phrases, lambda p: {
@@ -243,10 +245,8 @@ def test_a_ranked_phrase_without_its_keyword_fails_the_rankings_test(build_db, t
             'surface': p.surface, 'score': p.score, 'rank': p.rank
         })
         where paper_id = (select min(paper_id) from intermediate.int_phrase_targets)
-        """
+        """,
     )
-    con.close()
-    failed = _dbt_test(build_db, tmp_path / "target", RANKED_PHRASES_TEST)
 
     assert failed.returncode == 1, failed.stdout
     assert "Got 1 result" in failed.stdout, failed.stdout
