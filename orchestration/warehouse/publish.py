@@ -11,7 +11,7 @@ the digests it was published with (``ops.publish_digests``), so a publish hashes
 build's marts once and never the served copy's. The build keeps the digests of its
 per-paper marts itself (``KEPT_DIGESTS``: each mart's post-hook recomputes the groups it
 rebuilt, in its transaction), so a publish hashes only ``links`` and ``keywords`` (a
-one-dump refresh at 1M: 0.9 s -> 0.1 s); a mart whose kept counts do not add up to its
+one-dump refresh at 1M: 0.9 s -> 0.25 s); a mart whose kept counts do not add up to its
 rows is hashed.
 
 A refresh that changed nothing does not republish: the content fingerprint of the marts
