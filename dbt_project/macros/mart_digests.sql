@@ -1,7 +1,7 @@
 {#- The key digests of the per-paper marts (papers, paper_links, paper_keywords), kept in
     intermediate.int_mart_digests by each mart's post-hook, in the mart's transaction: per
     mart and hash of paper_id, the rows' count and the xor of their hashes, grouped as
-    publish groups them (PATCH_KEYS in orchestration/warehouse/publish.py). Publish reads
+    publish computes them (_key_digests in orchestration/warehouse/publish.py). Publish reads
     these instead of hashing every row of the marts on every refresh: at 1M, 0.46-0.56 s
     for the abstracts of papers and 0.3-0.4 s for paper_keywords' 11M rows, in a one-dump
     refresh that changed 1,300 papers. The hooks run with `this` = the mart. -#}

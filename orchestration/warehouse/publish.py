@@ -310,6 +310,18 @@ def _key_hash(table: str) -> str:
     return "hash(" + ", ".join(f'"{column}"' for column in PATCH_KEYS[table]) + ")"
 
 
+def _key_digests(table: str, rows: str, where: str = "true") -> str:
+    """A query of the key digests of ``rows`` (a relation holding mart ``table``'s rows):
+    key hash, row count and xor of row hashes per key group, of the rows ``where`` picks.
+    The marts' hooks compute the same (``dbt_project/macros/mart_digests.sql``)."""
+    return f"""
+        select {_key_hash(table)} as key_hash, count(*) as n, bit_xor(hash(t)) as digest
+        from {rows} as t
+        where {where}
+        group by key_hash
+    """
+
+
 def _digest_build(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """Temp table ``digests_<mart>`` per mart: key hash, row count, xor of row hashes. For
     the marts whose digests the build keeps (``_kept_digests``) those, else hashed from
@@ -317,14 +329,10 @@ def _digest_build(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     kept = _kept_digests(con)
     for table in MART_TABLES:
         if table in kept:
-            rows = f"select key_hash, n, digest from {KEPT_DIGESTS} where mart = '{table}'"
+            digests = f"select key_hash, n, digest from {KEPT_DIGESTS} where mart = '{table}'"
         else:
-            rows = f"""
-                select {_key_hash(table)} as key_hash, count(*) as n, bit_xor(hash(t)) as digest
-                from build.marts.{table} as t
-                group by key_hash
-            """
-        con.execute(f"create or replace temp table digests_{table} as {rows}")
+            digests = _key_digests(table, f"build.marts.{table}")
+        con.execute(f"create or replace temp table digests_{table} as {digests}")
     return kept
 
 
@@ -332,11 +340,10 @@ def _kept_digests(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
     """The marts whose key digests the build keeps in ``KEPT_DIGESTS`` and whose kept row
     counts add up to the mart's rows (a build made before them keeps none; a count that
     differs means rows changed behind the hooks: those marts are hashed)."""
-    schema, table = KEPT_DIGESTS.split(".")[1:]
     found = con.execute(
         "select count(*) from duckdb_tables()"
-        " where database_name = 'build' and schema_name = ? and table_name = ?",
-        [schema, table],
+        " where database_name = ? and schema_name = ? and table_name = ?",
+        KEPT_DIGESTS.split("."),
     ).fetchone()[0]
     if not found:
         return ()
@@ -455,12 +462,7 @@ def _patched_rows_match(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     differing = con.execute(
         f"""
         select count(*)
-        from (
-            select {_key_hash(table)} as key_hash, count(*) as n, bit_xor(hash(t)) as digest
-            from out.main.{table} as t
-            where {picked}
-            group by key_hash
-        ) as patched
+        from ({_key_digests(table, f"out.main.{table}", picked)}) as patched
         full outer join (
             from digests_{table} where key_hash in (from changed_{table})
         ) as built using (key_hash)
