@@ -25,7 +25,6 @@ import os
 import pickle
 import shutil
 import signal
-import sys
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
+
+from orchestration.spawning import main_script_hidden
 
 WORKERS_ENV = "PAPERHOUSE_WORKERS"
 #: The environment workers start with: one polars thread each, and polars' allocator
@@ -84,6 +85,14 @@ def remove_orphaned_frame_dirs(root: Path) -> None:
         pid = folder.name.removeprefix(FRAME_DIR_PREFIX).split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def frame_folder() -> tempfile.TemporaryDirectory:
+    """A new folder for the frames this process sends (in ``/dev/shm`` when it has room),
+    once the folders of killed processes are gone."""
+    root = frame_root(_SHARED_MEMORY, SHARED_MEMORY_NEEDED)
+    remove_orphaned_frame_dirs(root or Path(tempfile.gettempdir()))
+    return tempfile.TemporaryDirectory(prefix=f"{FRAME_DIR_PREFIX}{os.getpid()}-", dir=root)
 
 
 def _alive(pid: int) -> bool:
@@ -142,24 +151,15 @@ def worker_count() -> int:
 
 @contextmanager
 def _pool(workers: int) -> Iterator[Pool]:
-    """A pool of ``workers`` spawned processes, each with one polars thread.
-
-    While the processes start, the calling program's main script is hidden from
-    ``spawn``, which would otherwise run it again in each worker to find functions defined
-    there (inside dbt that is dbt's whole command line, 2 s a pool). The functions given
-    to ``map_batches`` live in modules of their own."""
-    main = sys.modules["__main__"]
+    """A pool of ``workers`` spawned processes, each with one polars thread. The functions
+    given to ``map_batches`` live in modules of their own (``main_script_hidden``)."""
     saved = {name: os.environ.get(name) for name in _WORKER_ENV}
-    main_file = main.__dict__.pop("__file__", None)
-    root = frame_root(_SHARED_MEMORY, SHARED_MEMORY_NEEDED)
-    remove_orphaned_frame_dirs(root or Path(tempfile.gettempdir()))
-    frames = tempfile.TemporaryDirectory(prefix=f"{FRAME_DIR_PREFIX}{os.getpid()}-", dir=root)
+    frames = frame_folder()
     os.environ.update(_WORKER_ENV)
     try:
-        pool = multiprocessing.get_context("spawn").Pool(workers, _start_worker, (frames.name,))
+        with main_script_hidden():
+            pool = multiprocessing.get_context("spawn").Pool(workers, _start_worker, (frames.name,))
     finally:
-        if main_file is not None:
-            main.__file__ = main_file
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
