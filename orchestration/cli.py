@@ -20,6 +20,7 @@ import sys
 import time
 import traceback
 
+from orchestration.checks.validation import start_validation_process, stop_validation_process
 from orchestration.collector import long_lived_imports
 from orchestration.settings import LANDING_ENV, WAREHOUSE_ENV, Settings
 
@@ -59,6 +60,8 @@ def _show_progress(started: float) -> None:
 
 def refresh(args: argparse.Namespace) -> int:
     started = time.monotonic()  # before the imports: they take seconds
+    # first: it imports GX on the other core while this process imports Dagster and dbt
+    start_validation_process()
     with long_lived_imports():
         from orchestration.dbt_project import prepare_manifest
         from orchestration.refresh import (
@@ -240,14 +243,16 @@ def run() -> None:
 
     By the time ``main`` returns, the refresh lock is released, every DuckDB file is
     closed and Dagster's instance is disposed; what is left is the interpreter tearing
-    down a heap of Dagster, dbt and GX objects, about 2 s of garbage collection at exit
-    for nothing. So the output is flushed and the process ends without that teardown.
+    down a heap of Dagster and dbt objects, about 2 s of garbage collection at exit for
+    nothing. So the validation process is stopped (it ends at its closed pipe, and its
+    frame folder goes), the output is flushed and the process ends without that teardown.
 
     Only multiprocessing's exit hook runs first: dbt, run in this process, holds two
     multiprocessing locks for the life of the process, whose named semaphores the hook
     removes (skipped, the resource tracker removes them and warns of a leak).
     """
     code = main()
+    stop_validation_process()
     multiprocessing.util._exit_function()
     sys.stdout.flush()
     sys.stderr.flush()

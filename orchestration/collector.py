@@ -1,6 +1,7 @@
 """Python's cycle collector in a refresh process, kept off what lives as long as the process.
 
-A refresh imports Dagster, dagster-dbt and dbt, GX and paperhouse's definitions: about
+A refresh imports Dagster, dagster-dbt and dbt, GX (in the validation process, when
+there is one: ``orchestration/checks/validation.py``) and paperhouse's definitions: about
 500,000 objects, nearly all of them kept until the process ends. The collector walks
 every one of them in each full collection, and imports trigger full collections as they
 go: importing what a refresh needs took 4.0 s, 0.94 s of it in 7 full collections, and

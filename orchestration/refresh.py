@@ -72,7 +72,7 @@ def run_refresh(
     """Run the refresh job over the dump versions still to load. Caller holds the lock.
     Dagster's own console log shows ``log_level`` and above; ``full_refresh`` rebuilds
     the incremental dbt models from scratch."""
-    with long_lived_imports():  # the definitions load GX and the dbt manifest
+    with long_lived_imports():  # the definitions load the dbt manifest
         from orchestration.definitions import defs
         from orchestration.jobs import partition_range_tags, register_landing
 

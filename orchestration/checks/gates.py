@@ -23,19 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
-import pandas as pd
 import polars as pl
 import pyarrow as pa
 
 from orchestration.checks import GATE_PREFIX
-from orchestration.checks.gx_validation import (
-    ExpectationOutcome,
-    SuiteOutcome,
-    load_suite,
-    split_suite,
-    suite_columns,
-    validate_frame,
-)
+from orchestration.checks.suites import SuiteOutcome, load_suite, raised, split_suite, suite_columns
+from orchestration.checks.validation import validate
 from orchestration.settings import EXPECTATIONS_DIR
 from orchestration.warehouse.build_db import rows_where
 
@@ -467,29 +460,25 @@ def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
         )
         keys = [suite_columns(one) for one in uniqueness]
         rows, key_hashes = _fetch(con, rows_query, suite_columns(per_row), keys)
-        frame = rows.to_pandas()
         repeated = [
             rows_with_repeated_keys(con, rows_query, key, hashes)
             for key, hashes in zip(keys, key_hashes, strict=True)
         ]
-        totals = con.sql(gate.totals).to_arrow_table().to_pandas() if gate.totals else None
+        totals = con.sql(gate.totals).to_arrow_table() if gate.totals else None
     except duckdb.Error as error:
-        failure = ExpectationOutcome(
-            expectation="gate_query", column=None, success=False, raised=True, error=str(error)
-        )
-        return SuiteOutcome(suite=gate.suite, rows=0, outcomes=[failure])
-    outcomes = validate_frame(frame, per_row).outcomes
-    for one, rows in zip(uniqueness, repeated, strict=True):
-        outcomes += validate_frame(rows, one).outcomes
+        return raised(gate.suite, "gate_query", str(error))
+    outcomes = validate(rows, per_row).outcomes
+    for one, key_rows in zip(uniqueness, repeated, strict=True):
+        outcomes += validate(key_rows, one).outcomes
     if totals is not None:
-        outcomes += validate_frame(totals, load_suite(gate.suite_path, scope="table")).outcomes
-    return SuiteOutcome(gate.suite, rows=len(frame), outcomes=outcomes, sliced=since is not None)
+        outcomes += validate(totals, load_suite(gate.suite_path, scope="table")).outcomes
+    return SuiteOutcome(gate.suite, rows=rows.num_rows, outcomes=outcomes, sliced=since is not None)
 
 
 NULL_CHECK = "expect_column_values_to_not_be_null"
 #: Expectations that a column, or a combination of columns, never repeats.
 UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
-#: Numbers reach pandas as 64-bit: GX compares only int64 and float64 columns
+#: Numbers reach GX's pandas as 64-bit: GX compares only int64 and float64 columns
 #: column-wise, and anything else one Python call per row (15 s for 11M ranks).
 WIDER = {
     "TINYINT": "BIGINT",
@@ -502,11 +491,9 @@ WIDER = {
 }
 
 
-def _frame(
-    con: duckdb.DuckDBPyConnection, query: str, columns: dict[str, set[str]]
-) -> pd.DataFrame:
-    """The query's rows as pandas, narrowed to what the suite reads (``_fetch``)."""
-    return _fetch(con, query, columns)[0].to_pandas()
+def _rows(con: duckdb.DuckDBPyConnection, query: str, columns: dict[str, set[str]]) -> pa.Table:
+    """The query's rows, narrowed to what the suite reads (``_fetch``)."""
+    return _fetch(con, query, columns)[0]
 
 
 def _fetch(
@@ -548,22 +535,22 @@ def rows_with_repeated_keys(
     query: str,
     key: dict[str, set[str]],
     hashes: pa.ChunkedArray | None = None,
-) -> pd.DataFrame:
+) -> pa.Table:
     """The ``key`` columns of the rows of ``query`` whose key hashes like another row's:
     every row with a repeated key, and at worst a few more (a hash collision). ``hashes``
     are the key hashes of the query's rows when already read (``_fetch``). A key column
-    the query lacks gives every row without it, as ``_frame`` does, so GX reports the
+    the query lacks gives every row without it, as ``_rows`` does, so GX reports the
     expectation as raised."""
     if not set(key) <= set(con.sql(query).columns):
-        return _frame(con, query, key)
+        return _rows(con, query, key)
     if hashes is None:
         hashes = con.sql(f"select {_key_hash(key)} from ({query}) as gated").to_arrow_table()[0]
     repeated = _repeated(hashes)
     if repeated.is_empty():
-        return _frame(con, f"select * from ({query}) as gated limit 0", key)
+        return _rows(con, f"select * from ({query}) as gated limit 0", key)
     con.register("repeated_key_hashes", repeated.to_frame("key_hash").to_arrow())
     try:
-        return _frame(
+        return _rows(
             con,
             f"select * from ({query}) as gated"
             f" where {_key_hash(key)} in (select key_hash from repeated_key_hashes)",

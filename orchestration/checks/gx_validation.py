@@ -7,20 +7,20 @@ DuckDB -> Arrow -> pandas, in an ephemeral context. The suites are plain GX JSON
 
 The verdict is stricter than GX's own ``success``: an expectation that *raised* (bad
 column, engine error) counts as failed, and so does one whose success is missing. A gate
-never passes on an exception.
+never passes on an exception. The suites and verdicts themselves are plain Python
+(``suites.py``); this module is where GX runs, in the refresh's validation process or in
+the process that asks (``validation.py``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from orchestration.checks.deferred_import import defer_import
+from orchestration.checks.suites import ExpectationOutcome, Suite, SuiteOutcome, raised
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 defer_import("scipy.stats")  # GX imports it, no paperhouse suite uses it: about 1.5 s
@@ -28,6 +28,7 @@ defer_import("altair")  # the KL-divergence expectation's charts (GX's data docs
 
 import great_expectations as gx  # noqa: E402
 import pandas as pd  # noqa: E402
+import pyarrow as pa  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.execution_engine import pandas_execution_engine  # noqa: E402
 
@@ -37,109 +38,6 @@ logging.getLogger("great_expectations").setLevel(logging.ERROR)
 # per validation, for a batch marker paperhouse never reads: 11 of the 25 s that
 # validating 11M keyword rows took. A threshold of 0 bytes turns it off.
 pandas_execution_engine.HASH_THRESHOLD = 0
-
-
-@dataclass(frozen=True)
-class ExpectationOutcome:
-    expectation: str
-    column: str | None
-    success: bool
-    raised: bool
-    observed: Any = None
-    unexpected_count: int | None = None
-    examples: list[Any] = field(default_factory=list)
-    error: str | None = None
-
-    def describe(self) -> str:
-        target = f"{self.expectation}({self.column})" if self.column else self.expectation
-        if self.raised:
-            return f"{target}: raised {self.error}"
-        if self.success:
-            return f"{target}: ok"
-        detail = f"{self.unexpected_count} unexpected" if self.unexpected_count else "failed"
-        if self.observed is not None:
-            detail += f", observed {self.observed}"
-        if self.examples:
-            detail += f", e.g. {self.examples[:3]}"
-        return f"{target}: {detail}"
-
-
-@dataclass(frozen=True)
-class SuiteOutcome:
-    suite: str
-    rows: int
-    outcomes: list[ExpectationOutcome]
-    #: the rows were only those changed since the gate last passed
-    sliced: bool = False
-
-    @property
-    def failed(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes if not o.success]
-
-    @property
-    def raised(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes if o.raised]
-
-    @property
-    def success(self) -> bool:
-        return bool(self.outcomes) and not self.failed
-
-    def summary(self) -> str:
-        if self.success:
-            rows = f"{self.rows} rows" + (" changed since the last pass" if self.sliced else "")
-            return f"{self.suite}: {len(self.outcomes)} expectations passed on {rows}"
-        return f"{self.suite}: {len(self.failed)}/{len(self.outcomes)} failed: " + "; ".join(
-            o.describe() for o in self.failed
-        )
-
-
-def load_suite(path: Path, scope: str | None = None) -> gx.ExpectationSuite:
-    """Load a suite saved as GX JSON (``ExpectationSuite.to_json_dict()``). With ``scope``,
-    only its expectations of that scope: ``"table"`` for those whose ``meta`` says
-    ``"scope": "table"``, ``"rows"`` for the others."""
-    data = json.loads(path.read_text())
-    expectations = data["expectations"]
-    if scope is not None:
-        expectations = [e for e in expectations if expectation_scope(e) == scope]
-    return gx.ExpectationSuite(name=data["name"], expectations=expectations, meta=data.get("meta"))
-
-
-def split_suite(
-    suite: gx.ExpectationSuite, types: tuple[str, ...]
-) -> tuple[gx.ExpectationSuite, list[gx.ExpectationSuite]]:
-    """The suite without its expectations of ``types``, and a suite of its own for each of
-    those, in suite order."""
-
-    def of(expectations: list) -> gx.ExpectationSuite:
-        return gx.ExpectationSuite(
-            name=suite.name,
-            expectations=[e.configuration.to_json_dict() for e in expectations],
-            meta=suite.meta,
-        )
-
-    picked = [e for e in suite.expectations if e.configuration.type in types]
-    rest = [e for e in suite.expectations if e.configuration.type not in types]
-    return of(rest), [of([e]) for e in picked]
-
-
-COLUMN_KWARGS = ("column", "column_A", "column_B")
-
-
-def suite_columns(suite: gx.ExpectationSuite) -> dict[str, set[str]]:
-    """The columns the suite's expectations read (in first-use order), each with the
-    types of the expectations that read it."""
-    columns: dict[str, set[str]] = {}
-    for expectation in suite.expectations:
-        config = expectation.configuration
-        kwargs = config.kwargs
-        names = [kwargs[key] for key in COLUMN_KWARGS if kwargs.get(key)]
-        for name in names + list(kwargs.get("column_list") or []):
-            columns.setdefault(name, set()).add(config.type)
-    return columns
-
-
-def expectation_scope(expectation: dict[str, Any]) -> str:
-    return (expectation.get("meta") or {}).get("scope", "rows")
 
 
 @cache
@@ -201,7 +99,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> SuiteOutcome:
+def validate_table(table: pa.Table, suite: Suite) -> SuiteOutcome:
+    """Validate ``table`` against ``suite`` (``validate_frame``); anything that raises on
+    the way (a suite GX cannot read, a column pandas cannot hold) fails the suite."""
+    try:
+        return validate_frame(table.to_pandas(), suite)
+    except Exception as error:  # a gate never passes on an exception
+        return raised(suite.name, "gx_validation", f"{type(error).__name__}: {error}"[:300])
+
+
+def gx_suite(suite: Suite) -> gx.ExpectationSuite:
+    """The suite as GX's. GX leaves out, with a log line, an expectation it cannot read (an
+    unknown type, a bad argument): here that raises, so the suite's gate fails."""
+    built = gx.ExpectationSuite(name=suite.name, expectations=suite.expectations, meta=suite.meta)
+    if len(built.expectations) != len(suite.expectations):
+        unread = len(suite.expectations) - len(built.expectations)
+        raise ValueError(f"suite {suite.name}: GX could not read {unread} of its expectations")
+    return built
+
+
+def validate_frame(frame: pd.DataFrame, suite: Suite) -> SuiteOutcome:
     """Validate ``frame`` against ``suite``; see the module docstring for the verdict.
 
     GX first only judges (``BOOLEAN_ONLY``: success and exceptions, in about half the
@@ -209,8 +126,11 @@ def validate_frame(frame: pd.DataFrame, suite: gx.ExpectationSuite) -> SuiteOutc
     suite with a failure is validated again in ``SUMMARY`` for the counts and examples
     of what failed."""
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    outcomes = [_outcome(r) for r in batch.validate(suite, result_format="BOOLEAN_ONLY").results]
+    expectations = gx_suite(suite)
+    outcomes = [
+        _outcome(r) for r in batch.validate(expectations, result_format="BOOLEAN_ONLY").results
+    ]
     if not all(outcome.success for outcome in outcomes):
-        result = batch.validate(suite, result_format="SUMMARY")
+        result = batch.validate(expectations, result_format="SUMMARY")
         outcomes = [_outcome(r) for r in result.results]
     return SuiteOutcome(suite=suite.name, rows=len(frame), outcomes=outcomes)

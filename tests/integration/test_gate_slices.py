@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from orchestration.checks.gates import GATES_BY_NAME, record_gate_result, run_gate
-from orchestration.checks.gx_validation import ExpectationOutcome, SuiteOutcome
+from orchestration.checks.suites import ExpectationOutcome, SuiteOutcome
 from orchestration.warehouse.build_db import connect
 
 STG_RECORDS = GATES_BY_NAME["gx_stg_records"]

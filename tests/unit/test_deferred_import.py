@@ -47,16 +47,16 @@ def test_gx_uses_the_deferred_module_when_an_expectation_needs_it():
         """
         import json, sys
         from orchestration.checks.gx_validation import validate_frame  # defers, then GX
-        import great_expectations as gx
+        from orchestration.checks.suites import Suite
         import great_expectations.expectations as gxe
         import pandas as pd
 
         executed_before = "scipy.stats._stats_py" in sys.modules
         partition = {"values": ["a", "b"], "weights": [0.5, 0.5]}
-        suite = gx.ExpectationSuite(name="kl", expectations=[
+        suite = Suite("kl", [
             gxe.ExpectColumnKLDivergenceToBeLessThan(
                 column="c", partition_object=partition, threshold=0.1
-            )
+            ).configuration.to_json_dict()
         ])
         even = validate_frame(pd.DataFrame({"c": ["a", "b"] * 50}), suite)
         skewed = validate_frame(pd.DataFrame({"c": ["a"] * 95 + ["b"] * 5}), suite)

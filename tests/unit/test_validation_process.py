@@ -1,0 +1,144 @@
+"""GX validation in a process of its own: the same verdicts as in this process, a
+process that dies fails the gate that asked, and the refresh process never imports GX."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import great_expectations.expectations as gxe
+import pyarrow as pa
+import pytest
+
+from orchestration.checks import validation
+from orchestration.checks.gx_validation import validate_table
+from orchestration.checks.suites import Suite
+from orchestration.checks.validation import ValidationProcess
+from orchestration.settings import PROJECT_ROOT
+
+TABLE = pa.table({"id": ["a", "b", "c", "c"], "n": [1, 2, 3, 4]})
+
+SUITES = {
+    "passes": [gxe.ExpectColumnValuesToNotBeNull(column="id")],
+    "fails": [gxe.ExpectColumnValuesToBeUnique(column="id")],
+    "raises": [
+        gxe.ExpectColumnValuesToNotBeNull(column="id"),
+        gxe.ExpectColumnValuesToNotBeNull(column="no_such_column"),
+    ],
+    "empty": [],
+}
+
+
+def suite(name: str) -> Suite:
+    return Suite(name, [e.configuration.to_json_dict() for e in SUITES[name]])
+
+
+@pytest.fixture
+def process():
+    process = ValidationProcess()
+    yield process
+    process.close()
+
+
+def test_the_process_judges_as_this_process_does_and_leaves_no_frame(process):
+    verdicts = {name: process.validate(TABLE, suite(name)) for name in SUITES}
+    assert verdicts == {name: validate_table(TABLE, suite(name)) for name in SUITES}
+    assert verdicts["passes"].success
+    [failed] = verdicts["fails"].failed
+    assert (failed.unexpected_count, failed.examples) == (2, ["c", "c"])
+    [raised] = verdicts["raises"].raised
+    assert raised.column == "no_such_column"
+    assert not verdicts["raises"].success
+    assert not verdicts["empty"].success
+    assert verdicts["passes"].rows == 4
+    assert list(Path(process._frames.name).iterdir()) == []
+
+
+def test_a_suite_gx_cannot_read_fails_and_the_process_goes_on(process):
+    unreadable = Suite("bad", [{"type": "expect_no_such_thing", "kwargs": {}}])
+    outcome = process.validate(TABLE, unreadable)
+    assert not outcome.success
+    assert [o.expectation for o in outcome.raised] == ["gx_validation"]
+    assert process.validate(TABLE, suite("passes")).success
+
+
+def test_a_process_that_dies_fails_the_gate_that_asked_then_gates_validate_here(monkeypatch):
+    process = ValidationProcess()
+    monkeypatch.setattr(validation, "_process", process)
+    try:
+        assert validation.validate(TABLE, suite("passes")).success
+        os.kill(process._process.pid, signal.SIGKILL)
+        process._process.join(timeout=10)
+        outcome = process.validate(TABLE, suite("passes"))
+        assert not outcome.success
+        [raised] = outcome.raised
+        assert raised.expectation == "gx_validation_process"
+        assert "exit code -9" in raised.error
+        assert not process.usable
+        # the next gates validate in this process
+        assert validation.validate(TABLE, suite("passes")).success
+        assert not validation.validate(TABLE, suite("fails")).success
+    finally:
+        process.close()
+    assert not Path(process._frames.name).exists()
+
+
+def run_fresh(code: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+def test_the_process_ends_when_the_refresh_process_is_killed():
+    parent = run_fresh(
+        """
+        import time
+        from orchestration.checks.validation import start_validation_process
+        process = start_validation_process()
+        print(process._process.pid, flush=True)
+        time.sleep(60)
+        """
+    )
+    child = int(parent.stdout.readline())
+    os.kill(child, 0)  # running
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{child}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{child}").exists()
+
+
+def test_a_refresh_process_with_a_validation_process_never_imports_gx():
+    """What the CLI does (``orchestration/cli.py``): start the validation process, import
+    what a refresh needs, run a gate; GX and pandas are imported only over there."""
+    script = run_fresh(
+        """
+        import sys
+        import duckdb
+        from orchestration.checks.validation import start_validation_process
+        start_validation_process()
+        from orchestration.refresh import run_refresh
+        from orchestration.definitions import defs
+        from orchestration.checks.gates import GATES_BY_NAME, run_gate
+        con = duckdb.connect()
+        con.execute("create schema reference")
+        con.execute(
+            "create table reference.stopwords as"
+            " select 'w' || chr((97 + i // 26)::int) || chr((97 + i % 26)::int) as word"
+            " from range(200) as r(i)"
+        )
+        outcome = run_gate(con, GATES_BY_NAME["gx_stopwords"])
+        print(outcome.success, "great_expectations" in sys.modules, "pandas" in sys.modules)
+        """
+    )
+    out, _ = script.communicate(timeout=120)
+    assert script.returncode == 0
+    assert out.split() == ["True", "False", "False"]
