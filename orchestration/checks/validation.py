@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import threading
@@ -155,4 +156,7 @@ def _serve(pipe: Connection) -> None:
         pipe.send(outcome)
         if rows >= BIG_FRAME_ROWS:
             release_memory()
-    os._exit(0)  # skip the interpreter's teardown: nothing is left to flush
+    # what multiprocessing does at a process's end (the named semaphores an import made
+    # are removed), without the interpreter's teardown of GX's objects: nothing is left
+    multiprocessing.util._exit_function()
+    os._exit(0)

@@ -116,6 +116,26 @@ def test_the_process_ends_when_the_refresh_process_is_killed():
     assert not Path(f"/proc/{child}").exists()
 
 
+def test_a_validation_process_leaves_no_semaphore_behind():
+    """GX's imports make a named semaphore in the validation process (tqdm's lock); the
+    process removes it as it ends, or the system keeps it and Python warns of a leak."""
+    script = run_fresh(
+        """
+        import pyarrow as pa
+        from orchestration.checks import validation
+        from orchestration.checks.suites import Suite
+        validation.start_validation_process()
+        check = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "c"}}
+        print(validation.validate(pa.table({"c": [1]}), Suite("s", [check])).success)
+        validation.stop_validation_process()
+        """,
+        stderr=subprocess.PIPE,
+    )
+    out, err = script.communicate(timeout=120)
+    assert (script.returncode, out.strip()) == (0, "True")
+    assert "leaked" not in err, err
+
+
 def test_a_refresh_process_with_a_validation_process_never_imports_gx():
     """What the CLI does (``orchestration/cli.py``): start the validation process, import
     what a refresh needs, run a gate; GX and pandas are imported only over there."""
