@@ -1,12 +1,13 @@
 """The GX gates as blocking Dagster asset checks: a failed gate stops everything downstream."""
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
 from orchestration import progress
 from orchestration.assets.ingest import WRITER_POOL
-from orchestration.checks.gates import GATES, Gate, record_gate_result, run_gate
+from orchestration.checks.gates import GATES, Gate, GateRun, record_gate_result, start_gate
 from orchestration.memory import release_memory
 from orchestration.resources import LOCK_KEY
 from orchestration.settings import Settings
@@ -49,8 +50,9 @@ def _asset_key(gate: Gate) -> dg.AssetKey:
 
 def gate_checks(name: str, gates: Sequence[Gate]) -> dg.AssetChecksDefinition:
     """``gates`` as blocking asset checks run by one Dagster step, on one connection to
-    the build (each selected gate in turn, each recording its result). A gate that fails
-    fails the step once all have run, so nothing downstream of any of them runs."""
+    the build (each selected gate in turn, each recording its result; a gate's rows are
+    read while GX validates the gate's before). A gate that fails fails the step once all
+    have run, so nothing downstream of any of them runs."""
 
     @dg.multi_asset_check(
         name=name,
@@ -71,29 +73,39 @@ def gate_checks(name: str, gates: Sequence[Gate]) -> dg.AssetChecksDefinition:
         selected = context.selected_asset_check_keys
         build_db = Settings.from_env().build_db
         con = connect(build_db)
+
+        def finish(run: GateRun) -> dg.AssetCheckResult:
+            nonlocal con
+            gate, outcome = run.gate, run.outcome()
+            record_gate_result(con, gate, outcome, context.run.run_id)
+            if outcome.rows >= BIG_FRAME_ROWS:
+                # a big table's pages in DuckDB's cache go back with its frame
+                con.close()
+                release_memory()
+                con = connect(build_db)
+            else:
+                release_memory(collect=False)
+            verdict = "passed" if outcome.success else "FAILED"
+            progress.report(context, f"gate {gate.name}: {verdict} - {outcome.summary()}")
+            return dg.AssetCheckResult(
+                asset_key=_asset_key(gate),
+                check_name=gate.name,
+                passed=outcome.success,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata=_check_metadata(gate, outcome),
+            )
+
         try:
             ensure_schema(con)
+            # one gate ahead: its rows are read while GX validates the last one's
+            started: deque[GateRun] = deque()
             for gate in gates:
-                if dg.AssetCheckKey(_asset_key(gate), gate.name) not in selected:
-                    continue
-                outcome = run_gate(con, gate)
-                record_gate_result(con, gate, outcome, context.run.run_id)
-                if outcome.rows >= BIG_FRAME_ROWS:
-                    # a big table's pages in DuckDB's cache go back with its frame
-                    con.close()
-                    release_memory()
-                    con = connect(build_db)
-                else:
-                    release_memory(collect=False)
-                verdict = "passed" if outcome.success else "FAILED"
-                progress.report(context, f"gate {gate.name}: {verdict} - {outcome.summary()}")
-                yield dg.AssetCheckResult(
-                    asset_key=_asset_key(gate),
-                    check_name=gate.name,
-                    passed=outcome.success,
-                    severity=dg.AssetCheckSeverity.ERROR,
-                    metadata=_check_metadata(gate, outcome),
-                )
+                if dg.AssetCheckKey(_asset_key(gate), gate.name) in selected:
+                    started.append(start_gate(con, gate))
+                if len(started) > 1:
+                    yield finish(started.popleft())
+            while started:
+                yield finish(started.popleft())
         finally:
             con.close()
 

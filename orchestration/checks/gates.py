@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from orchestration.checks import GATE_PREFIX
 from orchestration.checks.suites import SuiteOutcome, load_suite, raised, split_suite, suite_columns
-from orchestration.checks.validation import validate
+from orchestration.checks.validation import Given, Verdict, submit
 from orchestration.settings import EXPECTATIONS_DIR
 from orchestration.warehouse.build_db import rows_where
 
@@ -443,10 +443,34 @@ GATES_BY_NAME = {gate.name: gate for gate in GATES}
 
 
 def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
-    """Validate the gate's rows with its suite: all rows, or only the slice changed since
+    """Validate the gate's rows with its suite (``start_gate``) and wait for the verdict."""
+    return start_gate(con, gate).outcome()
+
+
+@dataclass(frozen=True)
+class GateRun:
+    """A gate whose rows are read and handed to GX; ``outcome`` waits for the verdicts."""
+
+    gate: Gate
+    rows: int
+    verdicts: tuple[Verdict, ...]
+    sliced: bool
+
+    def outcome(self) -> SuiteOutcome:
+        outcomes = [o for verdict in self.verdicts for o in verdict.result().outcomes]
+        return SuiteOutcome(self.gate.suite, rows=self.rows, outcomes=outcomes, sliced=self.sliced)
+
+
+def start_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> GateRun:
+    """Read the gate's rows and hand them to GX: all rows, or only the slice changed since
     its last pass (a gate that has never passed, or failed last time, sees every row).
-    Table-scope expectations run on the totals row. A query that fails fails the gate."""
+    Table-scope expectations run on the totals row. A query that fails fails the gate.
+    Each part goes to GX as soon as it is read, so that GX validates it while the next
+    is read (``orchestration/checks/validation.py``); the run keeps the verdicts to come,
+    not the rows."""
     since = None
+    verdicts: list[Verdict] = []
+    rows = 0
     try:
         since = last_pass(con, gate) if gate.slice or gate.since_aware else None
         con.execute("set variable gate_since = ?::timestamp", [since])
@@ -459,20 +483,18 @@ def run_gate(con: duckdb.DuckDBPyConnection, gate: Gate) -> SuiteOutcome:
             split_suite(rows_suite, UNIQUENESS) if since is None else (rows_suite, [])
         )
         keys = [suite_columns(one) for one in uniqueness]
-        rows, key_hashes = _fetch(con, rows_query, suite_columns(per_row), keys)
-        repeated = [
-            rows_with_repeated_keys(con, rows_query, key, hashes)
-            for key, hashes in zip(keys, key_hashes, strict=True)
-        ]
-        totals = con.sql(gate.totals).to_arrow_table() if gate.totals else None
-    except duckdb.Error as error:
-        return raised(gate.suite, "gate_query", str(error))
-    outcomes = validate(rows, per_row).outcomes
-    for one, key_rows in zip(uniqueness, repeated, strict=True):
-        outcomes += validate(key_rows, one).outcomes
-    if totals is not None:
-        outcomes += validate(totals, load_suite(gate.suite_path, scope="table")).outcomes
-    return SuiteOutcome(gate.suite, rows=rows.num_rows, outcomes=outcomes, sliced=since is not None)
+        table, key_hashes = _fetch(con, rows_query, suite_columns(per_row), keys)
+        rows = table.num_rows
+        verdicts.append(submit(table, per_row))
+        del table
+        for one, key, hashes in zip(uniqueness, keys, key_hashes, strict=True):
+            verdicts.append(submit(rows_with_repeated_keys(con, rows_query, key, hashes), one))
+        if gate.totals:
+            totals = con.sql(gate.totals).to_arrow_table()
+            verdicts.append(submit(totals, load_suite(gate.suite_path, scope="table")))
+    except duckdb.Error as error:  # after the verdicts of what was read, if any
+        verdicts.append(Given(raised(gate.suite, "gate_query", str(error), rows=rows)))
+    return GateRun(gate, rows, tuple(verdicts), sliced=since is not None)
 
 
 NULL_CHECK = "expect_column_values_to_not_be_null"

@@ -6,12 +6,14 @@ starts the validation process first thing (``start_validation_process``), so tha
 imports them on the second core while the refresh process imports Dagster and dbt, which
 then never imports GX itself: a one-dump refresh at 1M starts about 0.8 s sooner.
 
-A gate hands over its rows as an Arrow table; they cross as an Arrow IPC file in the
-frame folder (``/dev/shm`` when it has room: ``orchestration/workers.py``), which the
-validation process maps, and its verdict comes back through a pipe. A validation process
-that ends before it answers fails the gate that asked (never a pass); the gates after it
-validate in the asking process. The process ends when the pipe closes: when the refresh
-process ends, killed or not.
+A gate hands over its rows as an Arrow table (``submit``) and reads the verdict later
+(``Verdict.result``): meanwhile the refresh process runs the gate's other queries and the
+next gate's, while the validation process validates. The rows cross as an Arrow IPC file
+in the frame folder (``/dev/shm`` when it has room: ``orchestration/workers.py``), which
+the validation process maps; verdicts come back through a pipe, in the order asked, each
+with its request's number. A validation process that ends before it answers fails every
+gate still waiting for it (never a pass); later gates validate in the asking process.
+The process ends when the pipe closes: when the refresh process ends, killed or not.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import multiprocessing.util
 import os
 import signal
 import threading
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from orchestration.checks.suites import Suite, SuiteOutcome, raised
 from orchestration.collector import long_lived_imports
@@ -37,8 +40,35 @@ if TYPE_CHECKING:
 BIG_FRAME_ROWS = 100_000
 
 
+class Verdict(Protocol):
+    def result(self) -> SuiteOutcome: ...
+
+
+@dataclass(frozen=True)
+class Given:
+    """A verdict reached already."""
+
+    outcome: SuiteOutcome
+
+    def result(self) -> SuiteOutcome:
+        return self.outcome
+
+
+@dataclass(frozen=True)
+class _Awaited:
+    """A verdict the validation process is reaching: request ``number``."""
+
+    process: ValidationProcess
+    number: int
+    suite: str
+    rows: int
+
+    def result(self) -> SuiteOutcome:
+        return self.process.receive(self)
+
+
 class ValidationProcess:
-    """A spawned process that validates tables with GX, one at a time."""
+    """A spawned process that validates tables with GX, one at a time, in the order sent."""
 
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -51,6 +81,8 @@ class ValidationProcess:
         theirs.close()
         self._frames = None  # made at the first validation (polars is imported by then)
         self._numbers = itertools.count()
+        #: verdicts received before the one asked for (each verdict is read once)
+        self._received: dict[int, SuiteOutcome] = {}
         self._lock = threading.Lock()
         self.broken = False
 
@@ -58,29 +90,45 @@ class ValidationProcess:
     def usable(self) -> bool:
         return not self.broken and self._process.is_alive()
 
-    def validate(self, table: pa.Table, suite: Suite) -> SuiteOutcome:
+    def submit(self, table: pa.Table, suite: Suite) -> Verdict:
         with self._lock:
             if self._frames is None:
                 from orchestration.workers import frame_folder
 
                 self._frames = frame_folder()
-            path = Path(self._frames.name) / f"{next(self._numbers)}.arrow"
+            number = next(self._numbers)
+            path = Path(self._frames.name) / f"{number}.arrow"
             try:
                 _write_table(table, path)
-                self._pipe.send((str(path), suite))
-                return self._pipe.recv()
-            except (EOFError, OSError) as error:
-                self.broken = True
-                self._process.join(timeout=1)
-                return raised(
-                    suite.name,
-                    "gx_validation_process",
-                    f"the GX validation process ended (exit code {self._process.exitcode})"
-                    f" before answering: {type(error).__name__} {error}".strip(),
-                    rows=table.num_rows,
-                )
-            finally:
+                self._pipe.send((number, str(path), suite))
+            except OSError as error:  # the pipe is closed: the process ended
                 path.unlink(missing_ok=True)
+                return Given(self._ended(suite.name, table.num_rows, error))
+            return _Awaited(self, number, suite.name, table.num_rows)
+
+    def receive(self, awaited: _Awaited) -> SuiteOutcome:
+        with self._lock:
+            while awaited.number not in self._received:
+                if self.broken:
+                    return self._ended(awaited.suite, awaited.rows)
+                try:
+                    number, outcome = self._pipe.recv()
+                except (EOFError, OSError) as error:
+                    return self._ended(awaited.suite, awaited.rows, error)
+                self._received[number] = outcome
+            return self._received.pop(awaited.number)
+
+    def _ended(self, suite: str, rows: int, error: Exception | None = None) -> SuiteOutcome:
+        self.broken = True
+        self._process.join(timeout=1)
+        reason = f": {type(error).__name__} {error}".rstrip() if error else ""
+        return raised(
+            suite,
+            "gx_validation_process",
+            f"the GX validation process ended (exit code {self._process.exitcode})"
+            f" before answering{reason}",
+            rows=rows,
+        )
 
     def close(self) -> None:
         """End the process (it ends at the closed pipe) and remove the frame folder."""
@@ -111,15 +159,20 @@ def stop_validation_process() -> None:
         _process = None
 
 
-def validate(table: pa.Table, suite: Suite) -> SuiteOutcome:
-    """The verdict of ``suite`` on ``table``: in the validation process when one runs,
-    else here."""
+def submit(table: pa.Table, suite: Suite) -> Verdict:
+    """The verdict of ``suite`` on ``table``, to read later: reached in the validation
+    process when one runs, else here and now."""
     if _process is not None and _process.usable:
-        return _process.validate(table, suite)
+        return _process.submit(table, suite)
     with long_lived_imports():  # GX, the first time (orchestration/collector.py)
         from orchestration.checks.gx_validation import validate_table
 
-    return validate_table(table, suite)
+    return Given(validate_table(table, suite))
+
+
+def validate(table: pa.Table, suite: Suite) -> SuiteOutcome:
+    """The verdict of ``suite`` on ``table`` (``submit``), waited for."""
+    return submit(table, suite).result()
 
 
 def _write_table(table: pa.Table, path: Path) -> None:
@@ -127,6 +180,13 @@ def _write_table(table: pa.Table, path: Path) -> None:
 
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
+
+
+#: What the validation process validates once, before the first table comes: GX makes
+#: its context and loads what a validation needs (0.15 s of the first gate's, else).
+_WARM_UP = Suite(
+    "warm-up", [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "c"}}]
+)
 
 
 def _serve(pipe: Connection) -> None:
@@ -140,20 +200,22 @@ def _serve(pipe: Connection) -> None:
         from orchestration.checks.gx_validation import validate_table
         from orchestration.memory import release_memory
 
+        validate_table(pa.table({"c": [1]}), _WARM_UP)
     while True:
         try:
-            path, suite = pipe.recv()
+            number, path, suite = pipe.recv()
         except (EOFError, OSError):
             break
         try:
             with pa.memory_map(path) as source:
                 table = pa.ipc.open_file(source).read_all()
+            os.unlink(path)  # the mapping stays readable
             outcome = validate_table(table, suite)
             rows = table.num_rows
             del table
         except Exception as error:  # the gate fails, the process goes on
             outcome, rows = raised(suite.name, "gx_validation", f"{error}"[:300]), 0
-        pipe.send(outcome)
+        pipe.send((number, outcome))
         if rows >= BIG_FRAME_ROWS:
             release_memory()
     # what multiprocessing does at a process's end (the named semaphores an import made

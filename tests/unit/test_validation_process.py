@@ -1,5 +1,6 @@
-"""GX validation in a process of its own: the same verdicts as in this process, a
-process that dies fails the gate that asked, and the refresh process never imports GX."""
+"""GX validation in a process of its own: the same verdicts as in this process, each
+to the request that asked however they are read, a process that dies fails the gates
+still waiting, and the refresh process never imports GX."""
 
 import os
 import signal
@@ -44,7 +45,9 @@ def process():
 
 
 def test_the_process_judges_as_this_process_does_and_leaves_no_frame(process):
-    verdicts = {name: process.validate(TABLE, suite(name)) for name in SUITES}
+    # all sent before any is read, read in reverse: each verdict reaches its request
+    awaited = {name: process.submit(TABLE, suite(name)) for name in SUITES}
+    verdicts = {name: awaited[name].result() for name in reversed(SUITES)}
     assert verdicts == {name: validate_table(TABLE, suite(name)) for name in SUITES}
     assert verdicts["passes"].success
     [failed] = verdicts["fails"].failed
@@ -59,24 +62,26 @@ def test_the_process_judges_as_this_process_does_and_leaves_no_frame(process):
 
 def test_a_suite_gx_cannot_read_fails_and_the_process_goes_on(process):
     unreadable = Suite("bad", [{"type": "expect_no_such_thing", "kwargs": {}}])
-    outcome = process.validate(TABLE, unreadable)
+    outcome = process.submit(TABLE, unreadable).result()
     assert not outcome.success
     assert [o.expectation for o in outcome.raised] == ["gx_validation"]
-    assert process.validate(TABLE, suite("passes")).success
+    assert process.submit(TABLE, suite("passes")).result().success
 
 
-def test_a_process_that_dies_fails_the_gate_that_asked_then_gates_validate_here(monkeypatch):
+def test_a_process_that_dies_fails_the_gates_waiting_then_gates_validate_here(monkeypatch):
     process = ValidationProcess()
     monkeypatch.setattr(validation, "_process", process)
     try:
         assert validation.validate(TABLE, suite("passes")).success
-        os.kill(process._process.pid, signal.SIGKILL)
-        process._process.join(timeout=10)
-        outcome = process.validate(TABLE, suite("passes"))
-        assert not outcome.success
-        [raised] = outcome.raised
-        assert raised.expectation == "gx_validation_process"
-        assert "exit code -9" in raised.error
+        process._pipe.send("not a request")  # the process fails on it and ends
+        waiting = [process.submit(TABLE, suite("passes")) for _ in range(2)]
+        process._process.join(timeout=30)
+        for verdict in waiting:
+            outcome = verdict.result()
+            assert not outcome.success
+            [raised] = outcome.raised
+            assert raised.expectation == "gx_validation_process"
+            assert "exit code 1" in raised.error
         assert not process.usable
         # the next gates validate in this process
         assert validation.validate(TABLE, suite("passes")).success
@@ -84,6 +89,14 @@ def test_a_process_that_dies_fails_the_gate_that_asked_then_gates_validate_here(
     finally:
         process.close()
     assert not Path(process._frames.name).exists()
+
+
+def test_a_killed_process_fails_the_gate_that_asks(process):
+    assert process.submit(TABLE, suite("passes")).result().success
+    os.kill(process._process.pid, signal.SIGKILL)
+    process._process.join(timeout=10)
+    [raised] = process.submit(TABLE, suite("passes")).result().raised
+    assert "exit code -9" in raised.error
 
 
 def run_fresh(code: str, **kwargs) -> subprocess.Popen:
