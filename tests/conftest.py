@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.workers import remove_orphaned_frame_dirs
 
 SAMPLES_DIR = PROJECT_ROOT / "warehouse" / "landing"
 SAMPLE_FILES = sorted(SAMPLES_DIR.glob("*.txt"))
@@ -119,8 +120,9 @@ def kill_process_group(process: subprocess.Popen) -> None:
     """SIGKILL to the whole process group ``process`` leads.
 
     Its multiprocessing semaphores (named files in /dev/shm, removed by their owners or
-    their resource tracker, killed too) are then removed here, or every run of the suite
-    would leave a few behind."""
+    their resource tracker, killed too) are then removed here, and so are its frame
+    folders (removed by the next refresh's otherwise), or every run of the suite would
+    leave a few behind."""
     semaphores = _semaphore_inodes(process.pid)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=60)
@@ -128,6 +130,7 @@ def kill_process_group(process: subprocess.Popen) -> None:
         with contextlib.suppress(FileNotFoundError):
             if name.stat().st_ino in semaphores:
                 name.unlink()
+    remove_orphaned_frame_dirs(SHARED_MEMORY)
 
 
 def _semaphore_inodes(group: int) -> set[int]:
