@@ -23,6 +23,7 @@ import multiprocessing
 import multiprocessing.util
 import os
 import signal
+import sys
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -144,11 +145,16 @@ class ValidationProcess:
 _process: ValidationProcess | None = None
 
 
-def start_validation_process() -> ValidationProcess:
-    """Validate in a process of this one's from now on (see the module docs)."""
+def start_validation_process() -> ValidationProcess | None:
+    """Validate in a process of this one's from now on (see the module docs); None, and
+    validation here, when the system cannot start a process (the error is printed)."""
     global _process
     if _process is None or not _process.usable:
-        _process = ValidationProcess()
+        try:
+            _process = ValidationProcess()
+        except OSError as error:
+            print(f"warning: GX validates in this process: {error}", file=sys.stderr)
+            _process = None
     return _process
 
 

@@ -99,6 +99,18 @@ def test_a_killed_process_fails_the_gate_that_asks(process):
     assert "exit code -9" in raised.error
 
 
+def test_without_a_process_gates_validate_here(monkeypatch, capsys):
+    def cannot_start():
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(validation, "_process", None)
+    monkeypatch.setattr(validation, "ValidationProcess", cannot_start)
+    assert validation.start_validation_process() is None
+    assert "GX validates in this process" in capsys.readouterr().err
+    assert validation.validate(TABLE, suite("passes")).success
+    assert not validation.validate(TABLE, suite("raises")).success
+
+
 def run_fresh(code: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code)],
