@@ -101,6 +101,11 @@ class ValidationProcess:
             path = Path(self._frames.name) / f"{number}.arrow"
             try:
                 _write_table(table, path)
+            except OSError as error:  # a full disk or memory: this gate fails, not the process
+                path.unlink(missing_ok=True)
+                reason = f"the rows could not be handed to GX: {type(error).__name__} {error}"
+                return Given(raised(suite.name, "gx_validation", reason, rows=table.num_rows))
+            try:
                 self._pipe.send((number, str(path), suite))
             except OSError as error:  # the pipe is closed: the process ended
                 path.unlink(missing_ok=True)

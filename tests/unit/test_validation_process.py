@@ -68,6 +68,20 @@ def test_a_suite_gx_cannot_read_fails_and_the_process_goes_on(process):
     assert process.submit(TABLE, suite("passes")).result().success
 
 
+def test_rows_that_cannot_be_written_fail_their_gate_and_the_process_goes_on(process, monkeypatch):
+    def full(table, path):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(validation, "_write_table", full)
+        outcome = process.submit(TABLE, suite("passes")).result()
+    assert not outcome.success
+    [raised] = outcome.raised
+    assert "No space left on device" in raised.error
+    assert process.usable
+    assert process.submit(TABLE, suite("passes")).result().success
+
+
 def test_a_process_that_dies_fails_the_gates_waiting_then_gates_validate_here(monkeypatch):
     process = ValidationProcess()
     monkeypatch.setattr(validation, "_process", process)
