@@ -11,6 +11,11 @@ import gc
 
 import pyarrow as pa
 
+#: A frame of this many rows is worth collecting after: a gate that validated it gives
+#: memory back in the refresh process (DuckDB's cache, Arrow) and in the validation
+#: process (pandas, GX).
+BIG_FRAME_ROWS = 100_000
+
 
 def release_memory(collect: bool = True) -> None:
     """``collect`` also runs the cycle collector, so callers ask for it only after a big

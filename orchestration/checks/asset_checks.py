@@ -8,7 +8,7 @@ import dagster as dg
 from orchestration import progress
 from orchestration.assets.ingest import WRITER_POOL
 from orchestration.checks.gates import GATES, Gate, GateRun, record_gate_result, start_gate
-from orchestration.memory import release_memory
+from orchestration.memory import BIG_FRAME_ROWS, release_memory
 from orchestration.resources import LOCK_KEY
 from orchestration.settings import Settings
 from orchestration.warehouse.build_db import connect, ensure_schema
@@ -38,10 +38,6 @@ def _check_metadata(gate: Gate, outcome) -> dict[str, dg.MetadataValue]:
             ]
         ),
     }
-
-
-#: A gate that validated this many rows held a frame worth collecting afterwards.
-BIG_FRAME_ROWS = 100_000
 
 
 def _asset_key(gate: Gate) -> dg.AssetKey:

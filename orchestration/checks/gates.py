@@ -39,7 +39,7 @@ REPO_TYPES = "('github_repo', 'hf_model', 'hf_dataset', 'hf_space')"
 MESSY_TEXT = r"""\s{2,}|^\s|\s$|(^|[^A-Za-z])rightarrow|\\[''"`^~][A-Za-z]"""
 
 
-#: Dumps loaded since the gate last passed (``gate_since``, set by ``run_gate``).
+#: Dumps loaded since the gate last passed (``gate_since``, set by ``start_gate``).
 NEW_DUMPS = "(select sha256 from ops.dump_files where loaded_at > getvariable('gate_since'))"
 #: Papers with a record in one of those dumps.
 NEW_DUMP_PAPERS = f"(select paper_id from staging.stg_records where dump_sha256 in {NEW_DUMPS})"

@@ -37,9 +37,6 @@ from orchestration.spawning import main_script_hidden
 if TYPE_CHECKING:
     import pyarrow as pa
 
-#: After a validation of this many rows the validation process gives memory back.
-BIG_FRAME_ROWS = 100_000
-
 
 class Verdict(Protocol):
     def result(self) -> SuiteOutcome: ...
@@ -181,11 +178,6 @@ def submit(table: pa.Table, suite: Suite) -> Verdict:
     return Given(validate_table(table, suite))
 
 
-def validate(table: pa.Table, suite: Suite) -> SuiteOutcome:
-    """The verdict of ``suite`` on ``table`` (``submit``), waited for."""
-    return submit(table, suite).result()
-
-
 def _write_table(table: pa.Table, path: Path) -> None:
     import pyarrow as pa
 
@@ -209,7 +201,7 @@ def _serve(pipe: Connection) -> None:
         import pyarrow as pa
 
         from orchestration.checks.gx_validation import validate_table
-        from orchestration.memory import release_memory
+        from orchestration.memory import BIG_FRAME_ROWS, release_memory
 
         validate_table(pa.table({"c": [1]}), _WARM_UP)
     while True:
@@ -225,7 +217,8 @@ def _serve(pipe: Connection) -> None:
             rows = table.num_rows
             del table
         except Exception as error:  # the gate fails, the process goes on
-            outcome, rows = raised(suite.name, "gx_validation", f"{error}"[:300]), 0
+            reason = f"{type(error).__name__}: {error}"[:300]
+            outcome, rows = raised(suite.name, "gx_validation", reason), 0
         pipe.send((number, outcome))
         if rows >= BIG_FRAME_ROWS:
             release_memory()

@@ -86,7 +86,7 @@ def test_a_process_that_dies_fails_the_gates_waiting_then_gates_validate_here(mo
     process = ValidationProcess()
     monkeypatch.setattr(validation, "_process", process)
     try:
-        assert validation.validate(TABLE, suite("passes")).success
+        assert validation.submit(TABLE, suite("passes")).result().success
         process._pipe.send("not a request")  # the process fails on it and ends
         waiting = [process.submit(TABLE, suite("passes")) for _ in range(2)]
         process._process.join(timeout=30)
@@ -98,8 +98,8 @@ def test_a_process_that_dies_fails_the_gates_waiting_then_gates_validate_here(mo
             assert "exit code 1" in raised.error
         assert not process.usable
         # the next gates validate in this process
-        assert validation.validate(TABLE, suite("passes")).success
-        assert not validation.validate(TABLE, suite("fails")).success
+        assert validation.submit(TABLE, suite("passes")).result().success
+        assert not validation.submit(TABLE, suite("fails")).result().success
     finally:
         process.close()
     assert not Path(process._frames.name).exists()
@@ -121,8 +121,8 @@ def test_without_a_process_gates_validate_here(monkeypatch, capsys):
     monkeypatch.setattr(validation, "ValidationProcess", cannot_start)
     assert validation.start_validation_process() is None
     assert "GX validates in this process" in capsys.readouterr().err
-    assert validation.validate(TABLE, suite("passes")).success
-    assert not validation.validate(TABLE, suite("raises")).success
+    assert validation.submit(TABLE, suite("passes")).result().success
+    assert not validation.submit(TABLE, suite("raises")).result().success
 
 
 def run_fresh(code: str, **kwargs) -> subprocess.Popen:
@@ -165,7 +165,7 @@ def test_a_validation_process_leaves_no_semaphore_behind():
         from orchestration.checks.suites import Suite
         validation.start_validation_process()
         check = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "c"}}
-        print(validation.validate(pa.table({"c": [1]}), Suite("s", [check])).success)
+        print(validation.submit(pa.table({"c": [1]}), Suite("s", [check])).result().success)
         validation.stop_validation_process()
         """,
         stderr=subprocess.PIPE,
