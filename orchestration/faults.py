@@ -4,8 +4,9 @@ With ``PAPERHOUSE_PAUSE_AT=<point>`` in the environment, the process writes
 ``<warehouse>/.paused-<point>`` when it reaches that point and sleeps until it is killed,
 so a test can ``kill -9`` it at a chosen moment. Unset (always, in normal use), a pause
 point is a no-op. Points: ``ingest`` (inside a dump's transaction, rows inserted, not
-committed), ``dbt_intermediate`` (while dbt builds the intermediate layer), ``publish``
-(new served file built, not yet renamed).
+committed), ``dbt_<layer>`` (while dbt builds the layer), ``dbt_built_<model>`` (the dbt
+model built and committed, the next not begun), ``publish`` (new served file built, not
+yet renamed).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """dbt models as Dagster assets, split by layer so a gate can sit between layers:
 staging (with the seeds), intermediate, marts. dbt tests run as Dagster asset checks."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,7 @@ import duckdb
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+from dbt_common.events.base_types import EventMsg
 from pydantic import Field
 
 from orchestration import progress
@@ -80,8 +81,7 @@ def _build(
     # profile (the build database path) is unchanged, and run artifacts stay with the data.
     target_path = settings.dbt_target_dir
     invocation = invoke_dbt(
-        dbt.args(command, target_path, project_dir),
-        on_event=lambda _: pause_point(f"dbt_{layer}"),
+        dbt.args(command, target_path, project_dir), on_event=_pause_points(layer)
     )
     nodes = {
         dg.AssetKey([node["schema"], node["name"]]): node
@@ -173,3 +173,16 @@ def dbt_layer(layer: str) -> dg.AssetsDefinition:
 dbt_staging = dbt_layer("staging")
 dbt_intermediate = dbt_layer("intermediate")
 dbt_marts = dbt_layer("marts")
+
+
+def _pause_points(layer: str) -> Callable[[EventMsg], None]:
+    """The crash tests' pause points in a dbt layer (``orchestration/faults.py``):
+    ``dbt_<layer>`` at its first event, ``dbt_built_<model>`` once the model is built
+    and committed."""
+
+    def on_event(message: EventMsg) -> None:
+        pause_point(f"dbt_{layer}")
+        if message.info.name == "LogModelResult":
+            pause_point(f"dbt_built_{message.data.node_info.node_name}")
+
+    return on_event

@@ -68,6 +68,36 @@ def assert_digests_kept(settings) -> None:
         assert kept and kept == counted, mart
 
 
+#: The keywords mart counted again from every row of paper_keywords
+COUNTED_KEYWORDS = """
+    with expansions as (
+        select keyword, kind, expansion
+        from marts.paper_keywords
+        where expansion is not null
+        group by keyword, kind, expansion
+        qualify row_number() over (partition by keyword, kind order by count(*) desc, expansion) = 1
+    )
+    select
+        keywords.keyword, keywords.kind, any_value(expansions.expansion), count(*)::integer,
+        min(papers.first_seen_dump), max(papers.last_seen_dump)
+    from marts.paper_keywords as keywords
+    inner join int_papers as papers on keywords.paper_id = papers.paper_id
+    left join expansions
+        on keywords.keyword = expansions.keyword and keywords.kind = expansions.kind
+    group by keywords.keyword, keywords.kind
+    order by all
+"""
+
+
+def assert_keywords_counted(settings, by_change: bool = True) -> None:
+    """The keywords mart holds what counting every paper_keywords row gives, and it was
+    built ``by_change`` (from the rows that changed, macros/keyword_counts.sql) or not."""
+    kept = build_query(settings, "select * from marts.keywords order by all")
+    assert kept and kept == build_query(settings, COUNTED_KEYWORDS)
+    compiled = settings.dbt_target_dir / "compiled/paperhouse/models/marts/keywords.sql"
+    assert ("from keyword_updates" in compiled.read_text()) == by_change
+
+
 def rows(result, sql: str) -> list[tuple]:
     return sorted(result.query(sql), key=repr)
 
@@ -119,6 +149,7 @@ def test_dump_by_dump_equals_all_at_once_but_for_untouched_rankings(dump_by_dump
 
     assert_frequencies_kept(result.settings)
     assert_digests_kept(result.settings)
+    assert_keywords_counted(result.settings)
     ranked = {p for (p,) in build_query(result.settings, "select * from int_phrase_targets")}
     now, from_scratch = phrases_by_paper(result), phrases_by_paper(sample_refresh)
     assert ranked and set(now) == set(from_scratch)
@@ -175,6 +206,7 @@ def test_corpus_growth_ranks_every_paper_again(dump_by_dump, sample_refresh):
         assert rows(result, sql) == rows(sample_refresh, sql), table
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
+    assert_keywords_counted(settings)
 
 
 def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
@@ -213,6 +245,7 @@ def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
     assert result.scalar("select count(*) from main.papers") == 493
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
+    assert_keywords_counted(settings)
 
 
 def test_full_refresh_rebuilds_every_paper(dump_by_dump):
@@ -224,6 +257,7 @@ def test_full_refresh_rebuilds_every_paper(dump_by_dump):
     assert rows(result, "select count(*) from main.papers") == [(493,)]
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
+    assert_keywords_counted(settings, by_change=False)
 
 
 def third_dump_on_an_older_build(tmp_path, sample_refresh, make_older: str):
@@ -262,6 +296,18 @@ def test_a_build_without_kept_digests_digests_its_marts_once(tmp_path, sample_re
         tmp_path, sample_refresh, "drop table intermediate.int_mart_digests"
     )
     assert_digests_kept(settings)
+    assert_keywords_counted(settings)
+
+
+def test_a_build_without_kept_keyword_counts_counts_every_row_once(tmp_path, sample_refresh):
+    """A build from before the keywords mart counted by change: its first incremental
+    build counts every paper_keywords row and keeps what the next builds count from."""
+    settings = third_dump_on_an_older_build(
+        tmp_path, sample_refresh, "drop table intermediate.int_keyword_spans"
+    )
+    assert_keywords_counted(settings, by_change=False)
+    assert build_query(settings, "select count(*) from int_keyword_changes") == [(0,)]
+    assert build_query(settings, "select count(*) from int_keyword_spans") == [(494,)]
 
 
 def test_a_ranking_without_key_counts_gets_them_once(tmp_path, sample_refresh):
@@ -287,3 +333,4 @@ def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_re
     )
     assert build_query(settings, "select count(records_hash) from int_paper_state") == [(494,)]
     assert_digests_kept(settings)
+    assert_keywords_counted(settings)

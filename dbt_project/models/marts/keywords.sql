@@ -3,6 +3,18 @@
 -- the alphabetically first long form, so every run agrees).
 -- n_papers is count(*): paper_keywords holds a (paper, kind, keyword) once (its
 -- unique_combination test), and count(distinct) made the model 2.5 times slower at 1M.
+-- Incremental: a build counts what changed in paper_keywords and in the papers' dump
+-- ranges since the last (macros/keyword_counts.sql); the first build, and one without
+-- the kept counts, counts every row (the query below).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ count_keyword_changes() }}",
+    post_hook="{{ keep_keyword_counts() }}",
+) }}
+-- depends_on: {{ ref('int_papers') }}
+-- depends_on: {{ ref('paper_keywords') }}
 with expansions as (
     select
         keyword,
@@ -16,6 +28,26 @@ with expansions as (
     )
     group by keyword, kind
 ),
+
+{% if keywords_counted_by_change() %}
+
+-- the keywords touched and still tagged (macros/keyword_counts.sql), with their
+-- expansions chosen again
+updates as (
+    select * from keyword_updates where n_papers > 0
+)
+
+select
+    updates.keyword,
+    updates.kind,
+    expansions.expansion,
+    updates.n_papers::integer as n_papers,
+    updates.first_seen_dump,
+    updates.last_seen_dump
+from updates
+left join expansions on updates.keyword = expansions.keyword and updates.kind = expansions.kind
+
+{% else %}
 
 -- each dump name's place in name order: the papers' dump range is compared as these
 -- numbers, not as the names (at 1M papers, 11M keyword rows: 0.86 s -> 0.66 s)
@@ -63,3 +95,5 @@ from counted
 inner join dumps as first_dump on counted.first_order = first_dump.dump_order
 inner join dumps as last_dump on counted.last_order = last_dump.dump_order
 left join expansions on counted.keyword = expansions.keyword and counted.kind = expansions.kind
+
+{% endif %}
