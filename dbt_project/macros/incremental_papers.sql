@@ -54,6 +54,24 @@
     {{- return(rebuilt) }}
 {% endmacro %}
 
+{#- The papers the papers mart rebuilds, as a query of temp table papers_rebuilt, which
+    the pre-hook keep_papers_rebuilt fills (none when papers_mart_rebuilds is none): its
+    select, its hooks and the keywords log read the set computed once (each evaluation
+    joins a million records hashes to the state's: 0.08 to 0.12 s at 1M) -#}
+{% macro papers_rebuilt() %}
+    {%- if papers_mart_rebuilds() is none %}
+        {{- return(none) }}
+    {%- endif %}
+    {{- return('(select paper_id from papers_rebuilt)') }}
+{% endmacro %}
+
+{% macro keep_papers_rebuilt() %}
+    {%- set rebuilt = papers_mart_rebuilds() %}
+    {%- if rebuilt is not none -%}
+        create or replace temp table papers_rebuilt as {{ rebuilt }}
+    {%- endif -%}
+{% endmacro %}
+
 {#- every added, changed or removed paper -#}
 {% macro changed_papers() %}
     (select paper_id from {{ ref('int_paper_changes') }})

@@ -4,70 +4,89 @@
     a build touched saves nothing: the 500 papers of a dump share their keywords with
     more than half of those rows.
 
-    Two tables in the intermediate schema keep what the mart has counted:
-    - int_keyword_changes, the rows paper_keywords deleted (-1) and appended (+1) since
-      keywords last caught up, written by paper_keywords' hooks in its transaction;
-    - int_keyword_spans, the dump range (and records_hash) of every paper as keywords
-      last counted it, written by keywords' post-hook in its transaction, where the
-      changes are also cleared.
-    So a refresh that dies between the two models leaves the changes for the next build,
-    and one that dies in keywords leaves both as they were.
+    keywords counts paper_keywords' rows with their papers' dump ranges (the papers
+    mart's). The two marts log what keywords counted before they change it, in their
+    own transactions (their pre-hooks), for the papers they rebuild or remove, once per
+    paper until keywords has counted again:
+    - int_keyword_counted_spans: the paper's dump range (null: not in papers then);
+    - int_keyword_counted_rows: the paper's (keyword, kind) rows, and one row of nulls
+      so that a paper that had none is logged too.
+    keywords then counts again the papers logged: each of their keywords' n_papers moves
+    by its rows now less those counted, its dump range widens to their rows' ranges now,
+    and is recounted from all its rows only when a row that may have set it is gone (a
+    paper removed, re-ranked without the keyword, or its range narrower: rare, a new dump
+    only widens ranges); the expansions are chosen again (acronyms only: 0.01 s). It
+    empties the logs in its own transaction. So a refresh that dies between the marts
+    leaves the logs for the next build, and one that dies in keywords leaves them whole.
+    Without the logs (the first build, a build by an older version, or once papers or
+    paper_keywords were built from scratch, which drops them), keywords counts every row
+    and starts them empty. -#}
 
-    The papers to count again are those with logged changes and those whose records
-    changed (their dump range may have moved). For each keyword of theirs:
-    - n_papers moves by the rows appended less the rows deleted;
-    - the dump range widens to their rows' ranges now;
-    - a row counted before with a range its paper no longer covers (deleted, or the
-      paper's range shrank) may have been the one that set the keyword's first or last
-      dump: such keywords are recounted from all their rows (rare: a new dump only
-      widens ranges);
-    - the expansion is chosen again from all its rows (acronyms only: 0.01 s).
-    Without these tables (the first build, a build by an older version, or after
-    paper_keywords was built from scratch), keywords counts every row. -#}
-
-{% macro keyword_changes_table() -%}
-    {{- return(this.incorporate(path={'schema': 'intermediate', 'identifier': 'int_keyword_changes'})) -}}
+{% macro counted_spans_log() -%}
+    {{- return(this.incorporate(path={'schema': 'intermediate', 'identifier': 'int_keyword_counted_spans'})) -}}
 {%- endmacro %}
 
-{% macro keyword_spans_table() -%}
-    {{- return(this.incorporate(path={'schema': 'intermediate', 'identifier': 'int_keyword_spans'})) -}}
+{% macro counted_rows_log() -%}
+    {{- return(this.incorporate(path={'schema': 'intermediate', 'identifier': 'int_keyword_counted_rows'})) -}}
 {%- endmacro %}
 
-{#- Whether both tables exist, asked of the database (not of dbt's relation cache, which
-    does not see paper_keywords' hook drop them) -#}
-{% macro keyword_counts_kept() %}
+{#- Whether both logs exist, asked of the database (not of dbt's relation cache, which
+    does not see a hook drop them) -#}
+{% macro keyword_logs_kept() %}
     {%- if not execute %}
         {{- return(false) }}
     {%- endif %}
     {%- set found = run_query(
         "select count(*) from duckdb_tables() where database_name = '" ~ this.database
         ~ "' and schema_name = 'intermediate'"
-        ~ " and table_name in ('int_keyword_changes', 'int_keyword_spans')"
+        ~ " and table_name in ('int_keyword_counted_spans', 'int_keyword_counted_rows')"
     ) %}
     {{- return(found.columns[0].values()[0] == 2) }}
 {% endmacro %}
 
-{#- keywords counts only what changed: an incremental build with both tables kept -#}
+{#- keywords counts only what changed: an incremental build with the logs kept -#}
 {% macro keywords_counted_by_change() %}
-    {{- return(is_incremental() and keyword_counts_kept()) }}
+    {{- return(is_incremental() and keyword_logs_kept()) }}
 {% endmacro %}
 
-{#- paper_keywords' pre-hook (sign -1, before its delete) and post-hook (sign 1, after its
-    append): log the rows of `papers` (a parenthesised subquery of paper ids). A build of
-    paper_keywords from scratch drops both tables instead, so keywords counts every row. -#}
-{% macro log_keyword_changes(papers, sign) %}
-    {%- set changes = keyword_changes_table() %}
-    {%- if is_incremental() -%}
-        create table if not exists {{ changes }} (
-            paper_id varchar not null, keyword varchar not null, kind varchar not null,
-            change tinyint not null
-        );
-        insert into {{ changes }}
-        select paper_id, keyword, kind, {{ sign }} from {{ this }}
-        where {% call rows_where(this) %} paper_id in {{ papers }} {% endcall %}
-    {%- elif sign > 0 -%}
-        drop table if exists {{ changes }};
-        drop table if exists {{ keyword_spans_table() }}
+{% macro drop_keyword_logs() -%}
+    drop table if exists {{ counted_spans_log() }};
+    drop table if exists {{ counted_rows_log() }}
+{%- endmacro %}
+
+{#- papers' pre-hook: log the dump ranges of the papers in `rebuilt` (a parenthesised
+    subquery of paper ids; none: every paper is rebuilt, and the logs are dropped) -#}
+{% macro log_counted_spans(rebuilt) %}
+    {%- if not is_incremental() or rebuilt is none -%}
+        {{ drop_keyword_logs() }}
+    {%- elif keyword_logs_kept() -%}
+        {%- set log = counted_spans_log() %}
+        insert into {{ log }}
+        select rebuilt.paper_id, counted.first_seen_dump, counted.last_seen_dump
+        from (select distinct paper_id from {{ rebuilt }}) as rebuilt
+        left join (
+            select paper_id, first_seen_dump, last_seen_dump from {{ this }}
+            where {% call rows_where(this) %} paper_id in {{ rebuilt }} {% endcall %}
+        ) as counted on rebuilt.paper_id = counted.paper_id
+        where rebuilt.paper_id not in (select paper_id from {{ log }})
+    {%- endif -%}
+{% endmacro %}
+
+{#- paper_keywords' pre-hook: log the rows of the papers in `papers` (a parenthesised
+    subquery of paper ids); a build from scratch drops the logs -#}
+{% macro log_counted_rows(papers) %}
+    {%- if not is_incremental() -%}
+        {{ drop_keyword_logs() }}
+    {%- elif keyword_logs_kept() -%}
+        {%- set log = counted_rows_log() %}
+        insert into {{ log }}
+        select paper_id, keyword, kind from {{ this }}
+        where {% call rows_where(this) %}
+            paper_id in {{ papers }} and paper_id not in (select paper_id from {{ log }})
+        {% endcall %}
+        union all
+        select distinct paper_id, null, null from {{ papers }} as papers
+        where paper_id not in (select paper_id from {{ log }})
     {%- endif -%}
 {% endmacro %}
 
@@ -77,65 +96,68 @@
 {% macro count_keyword_changes() %}
     {%- if not is_incremental() %}
         {{- return('') }}
-    {%- elif not keyword_counts_kept() %}
+    {%- elif not keyword_logs_kept() %}
         {{- return('delete from ' ~ this) }}
     {%- endif %}
-    {%- set changes = keyword_changes_table() %}
-    {%- set spans = keyword_spans_table() %}
-    {%- set papers = ref('int_papers') %}
+    {%- set spans_log = counted_spans_log() %}
+    {%- set rows_log = counted_rows_log() %}
+    {%- set papers = ref('papers') %}
     {%- set paper_keywords = ref('paper_keywords') %}
-    -- the papers with logged rows, and those whose records changed since last counted
     create or replace temp table keyword_papers as
-    select paper_id from {{ changes }}
+    select paper_id from {{ spans_log }}
     union
-    select coalesce(papers.paper_id, kept.paper_id)
-    from (select paper_id, records_hash from {{ papers }}) as papers
-    full outer join {{ spans }} as kept on papers.paper_id = kept.paper_id
-    where papers.records_hash is distinct from kept.records_hash;
+    select paper_id from {{ rows_log }};
 
-    -- their (paper, keyword) rows: whether each is in paper_keywords now, and whether it
-    -- was when keywords last counted (now less the logged changes)
+    -- the logged papers' (paper, keyword) rows, whether counted before and whether now;
+    -- a row counts while its paper has a dump range, as in the count of every row
     create or replace temp table keyword_rows as
     with now as (
         select paper_id, keyword, kind from {{ paper_keywords }}
         where {% call rows_where(paper_keywords) %} paper_id in (from keyword_papers) {% endcall %}
     ),
 
-    logged as (
-        select paper_id, keyword, kind, sum(change)::integer as net
-        from {{ changes }}
-        group by paper_id, keyword, kind
-    )
+    counted as (
+        select paper_id, keyword, kind from {{ rows_log }} where keyword is not null
+        union all
+        select paper_id, keyword, kind from now
+        where paper_id not in (select paper_id from {{ rows_log }})
+    ),
 
-    select
-        coalesce(now.paper_id, logged.paper_id) as paper_id,
-        coalesce(now.keyword, logged.keyword) as keyword,
-        coalesce(now.kind, logged.kind) as kind,
-        (now.paper_id is not null)::integer as is_now,
-        (now.paper_id is not null)::integer - coalesce(logged.net, 0) as was
-    from now
-    full outer join logged
-        on now.paper_id = logged.paper_id and now.keyword = logged.keyword and now.kind = logged.kind;
-
-    -- per keyword touched: the change in papers, the dump range its rows span now, and the
-    -- range of the rows counted before that their paper no longer covers
-    create or replace temp table keyword_updates as
-    with ranged as (
+    spans as (
         select
-            keyword_rows.*,
+            keyword_papers.paper_id,
             papers.first_seen_dump as first_now,
             papers.last_seen_dump as last_now,
-            kept.first_seen_dump as first_before,
-            kept.last_seen_dump as last_before
-        from keyword_rows
+            if(logged.paper_id is null, papers.first_seen_dump, logged.first_seen_dump)
+                as first_before,
+            if(logged.paper_id is null, papers.last_seen_dump, logged.last_seen_dump)
+                as last_before
+        from keyword_papers
         left join (
             select paper_id, first_seen_dump, last_seen_dump from {{ papers }}
             where {% call rows_where(papers) %} paper_id in (from keyword_papers) {% endcall %}
-        ) as papers on keyword_rows.paper_id = papers.paper_id
-        left join {{ spans }} as kept on keyword_rows.paper_id = kept.paper_id
-    ),
+        ) as papers on keyword_papers.paper_id = papers.paper_id
+        left join {{ spans_log }} as logged on keyword_papers.paper_id = logged.paper_id
+    )
 
-    touched as (
+    select
+        coalesce(now.keyword, counted.keyword) as keyword,
+        coalesce(now.kind, counted.kind) as kind,
+        (now.paper_id is not null and spans.first_now is not null)::integer as is_now,
+        (counted.paper_id is not null and spans.first_before is not null)::integer as was,
+        spans.first_now,
+        spans.last_now,
+        spans.first_before,
+        spans.last_before
+    from now
+    full outer join counted
+        on now.paper_id = counted.paper_id and now.keyword = counted.keyword and now.kind = counted.kind
+    inner join spans on coalesce(now.paper_id, counted.paper_id) = spans.paper_id;
+
+    -- per keyword touched: the change in papers, the dump range of its rows now, and the
+    -- range of the rows counted before whose paper no longer covers it
+    create or replace temp table keyword_updates as
+    with touched as (
         select
             keyword,
             kind,
@@ -150,7 +172,7 @@
                 coalesce(
                     is_now = 1 and first_now <= first_before and last_now >= last_before, false
                 ) as covered
-            from ranged
+            from keyword_rows
         )
         group by keyword, kind
     )
@@ -192,31 +214,25 @@
     where counted.keyword = keyword_updates.keyword and counted.kind = keyword_updates.kind
 {% endmacro %}
 
-{#- keywords' post-hook: keep the dump ranges counted and clear the changes, in keywords'
-    transaction. Counting by change (the pre-hook left its temp tables: is_incremental()
-    is no guide here, the mart exists by now), for the papers counted again; else for all. -#}
+{#- keywords' post-hook, in its transaction: the logs emptied (counting by change: the
+    pre-hook left its temp tables, is_incremental() is no guide here, the mart exists by
+    now), or started empty -#}
 {% macro keep_keyword_counts() %}
-    {%- set changes = keyword_changes_table() %}
-    {%- set spans = keyword_spans_table() %}
-    {%- set papers = ref('int_papers') %}
     {%- set by_change = execute and run_query(
         "select count(*) from duckdb_tables() where temporary and table_name = 'keyword_updates'"
     ).columns[0].values()[0] > 0 %}
     {%- if by_change -%}
-        delete from {{ spans }} where paper_id in (from keyword_papers);
-        insert into {{ spans }}
-        select paper_id, records_hash, first_seen_dump, last_seen_dump from {{ papers }}
-        where {% call rows_where(papers) %} paper_id in (from keyword_papers) {% endcall %};
-        delete from {{ changes }};
+        delete from {{ counted_spans_log() }};
+        delete from {{ counted_rows_log() }};
         drop table keyword_papers;
         drop table keyword_rows;
         drop table keyword_updates
     {%- else -%}
-        create or replace table {{ spans }} as
-        select paper_id, records_hash, first_seen_dump, last_seen_dump from {{ papers }};
-        create or replace table {{ changes }} (
-            paper_id varchar not null, keyword varchar not null, kind varchar not null,
-            change tinyint not null
+        create or replace table {{ counted_spans_log() }} (
+            paper_id varchar not null, first_seen_dump varchar, last_seen_dump varchar
+        );
+        create or replace table {{ counted_rows_log() }} (
+            paper_id varchar not null, keyword varchar, kind varchar
         )
     {%- endif %}
 {% endmacro %}

@@ -299,15 +299,18 @@ def test_a_build_without_kept_digests_digests_its_marts_once(tmp_path, sample_re
     assert_keywords_counted(settings)
 
 
-def test_a_build_without_kept_keyword_counts_counts_every_row_once(tmp_path, sample_refresh):
+def test_a_build_without_keyword_logs_counts_every_row_once(tmp_path, sample_refresh):
     """A build from before the keywords mart counted by change: its first incremental
-    build counts every paper_keywords row and keeps what the next builds count from."""
+    build counts every paper_keywords row and starts the logs the next builds count."""
     settings = third_dump_on_an_older_build(
-        tmp_path, sample_refresh, "drop table intermediate.int_keyword_spans"
+        tmp_path,
+        sample_refresh,
+        "drop table intermediate.int_keyword_counted_rows;"
+        " drop table intermediate.int_keyword_counted_spans",
     )
     assert_keywords_counted(settings, by_change=False)
-    assert build_query(settings, "select count(*) from int_keyword_changes") == [(0,)]
-    assert build_query(settings, "select count(*) from int_keyword_spans") == [(494,)]
+    for log in ("int_keyword_counted_rows", "int_keyword_counted_spans"):
+        assert build_query(settings, f"select count(*) from {log}") == [(0,)]
 
 
 def test_a_ranking_without_key_counts_gets_them_once(tmp_path, sample_refresh):
@@ -325,7 +328,8 @@ def test_a_ranking_without_key_counts_gets_them_once(tmp_path, sample_refresh):
 
 def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_refresh):
     """A build from before int_paper_state kept records_hash: the papers mart cannot tell
-    which papers a new dump lists again, so it rebuilds every paper once."""
+    which papers a new dump lists again, so it rebuilds every paper once (and keywords
+    counts every row: the papers mart logs no ranges for a rebuild of every paper)."""
     settings = third_dump_on_an_older_build(
         tmp_path,
         sample_refresh,
@@ -333,4 +337,4 @@ def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_re
     )
     assert build_query(settings, "select count(records_hash) from int_paper_state") == [(494,)]
     assert_digests_kept(settings)
-    assert_keywords_counted(settings)
+    assert_keywords_counted(settings, by_change=False)

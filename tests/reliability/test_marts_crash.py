@@ -5,7 +5,14 @@ large warehouse does."""
 
 import shutil
 
-from tests.conftest import GROWTH_ENV, build_query, kill_process_group, make_settings, refresh
+from tests.conftest import (
+    GROWTH_ENV,
+    SAMPLE_FILES,
+    build_query,
+    kill_process_group,
+    make_settings,
+    refresh,
+)
 from tests.reliability.conftest import start_paused_at, table_hashes
 
 
@@ -40,21 +47,46 @@ def test_kill_9_in_the_marts_layer_and_the_next_refresh_converges(
 def test_kill_9_between_paper_keywords_and_keywords_and_the_next_refresh_converges(
     warehouse, two_dump_warehouse, tmp_path, monkeypatch
 ):
-    """paper_keywords' changes are logged in its transaction and counted by keywords in
-    its own (macros/keyword_counts.sql): a crash in between leaves them for the next
-    refresh, which rebuilds the same papers again and counts both builds' changes."""
+    """What keywords counted is logged by papers and paper_keywords in their transactions
+    and read by keywords in its own (macros/keyword_counts.sql): a crash in between
+    leaves the logs for the next refresh, which rebuilds the same papers again without
+    logging them twice. The third dump also rewrites a paper of the first two, so the
+    logs hold rows and a dump range counted before the crashed build, not only new
+    papers'."""
     monkeypatch.setenv(GROWTH_ENV, "1000")
-    uncrashed = _refreshed_without_crash(two_dump_warehouse, tmp_path)
+    _rewrite_a_repeated_abstract(warehouse.landing_dir)
+    uncrashed = make_settings(tmp_path / "uncrashed")
+    _rewrite_a_repeated_abstract(uncrashed.landing_dir)
+    shutil.copytree(two_dump_warehouse.warehouse_dir, uncrashed.warehouse_dir)
+    assert refresh(uncrashed).report.success
+    assert build_query(uncrashed, "select change from int_paper_changes").count(("changed",)) == 1
     warehouse.export()
 
     kill_process_group(start_paused_at(warehouse, "dbt_built_paper_keywords"))
     assert _count(warehouse, "marts.paper_keywords") == _count(uncrashed, "marts.paper_keywords")
-    assert _count(warehouse, "intermediate.int_keyword_changes") > 0
+    assert _count(warehouse, "intermediate.int_keyword_counted_rows") > 0
     recovered = refresh(warehouse)
 
     assert recovered.report.success, recovered.report
-    assert _count(warehouse, "intermediate.int_keyword_changes") == 0
+    assert _count(warehouse, "intermediate.int_keyword_counted_rows") == 0
     assert table_hashes(warehouse.served_db) == table_hashes(uncrashed.served_db)
+
+
+def _rewrite_a_repeated_abstract(landing) -> None:
+    """Rewrite, in the third dump, the abstract of the first paper it repeats word for
+    word from the first two (a title line and the abstract line after it)."""
+    first, second, third = (landing / path.name for path in SAMPLE_FILES)
+    earlier = set(first.read_text().splitlines()) | set(second.read_text().splitlines())
+    lines = third.read_text().splitlines(keepends=True)
+    title = next(
+        i
+        for i, line in enumerate(lines[:-1])
+        if line.rstrip("\n") in earlier
+        and lines[i + 1].rstrip("\n") in earlier
+        and len(line) < 300 < len(lines[i + 1])
+    )
+    lines[title + 1] = lines[title + 1].rstrip("\n") + " We also release a revised benchmark.\n"
+    third.write_text("".join(lines))
 
 
 def _count(settings, table: str) -> int:

@@ -3,9 +3,10 @@
 -- the alphabetically first long form, so every run agrees).
 -- n_papers is count(*): paper_keywords holds a (paper, kind, keyword) once (its
 -- unique_combination test), and count(distinct) made the model 2.5 times slower at 1M.
--- Incremental: a build counts what changed in paper_keywords and in the papers' dump
--- ranges since the last (macros/keyword_counts.sql); the first build, and one without
--- the kept counts, counts every row (the query below).
+-- A keyword's dump range is that of its papers in the papers mart.
+-- Incremental: a build counts what the papers and paper_keywords marts logged as changed
+-- since the last (macros/keyword_counts.sql); the first build, and one without the logs,
+-- counts every row (the query below).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -13,7 +14,7 @@
     pre_hook="{{ count_keyword_changes() }}",
     post_hook="{{ keep_keyword_counts() }}",
 ) }}
--- depends_on: {{ ref('int_papers') }}
+-- depends_on: {{ ref('papers') }}
 -- depends_on: {{ ref('paper_keywords') }}
 with expansions as (
     select
@@ -56,9 +57,9 @@ dumps as (
         dump_name,
         row_number() over (order by dump_name)::integer as dump_order
     from (
-        select first_seen_dump as dump_name from {{ ref('int_papers') }}
+        select first_seen_dump as dump_name from {{ ref('papers') }}
         union
-        select last_seen_dump from {{ ref('int_papers') }}
+        select last_seen_dump from {{ ref('papers') }}
     )
 ),
 
@@ -67,7 +68,7 @@ spans as (
         papers.paper_id,
         first_dump.dump_order as first_order,
         last_dump.dump_order as last_order
-    from {{ ref('int_papers') }} as papers
+    from {{ ref('papers') }} as papers
     inner join dumps as first_dump on papers.first_seen_dump = first_dump.dump_name
     inner join dumps as last_dump on papers.last_seen_dump = last_dump.dump_name
 ),

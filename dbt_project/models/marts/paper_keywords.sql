@@ -2,20 +2,17 @@
 -- keyword is normalised: acronyms and title names as written (they are case-sensitive
 -- names), phrases as their stem. rank is 1..n within (paper, kind).
 -- Incremental: rebuilds the papers with changed candidates or a new keyphrase ranking; the
--- post-hook keeps the key digests publish reads (macros/mart_digests.sql), and the hooks
--- log the rows deleted and appended for the keywords mart (macros/keyword_counts.sql).
+-- post-hook keeps the key digests publish reads (macros/mart_digests.sql); the pre-hook
+-- logs the rows it replaces for the keywords mart (macros/keyword_counts.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
-        "{{ log_keyword_changes(keyword_papers_to_build(), -1) }}",
+        "{{ log_counted_rows(keyword_papers_to_build()) }}",
         "{{ delete_papers(keyword_papers_to_build()) }}",
     ],
-    post_hook=[
-        "{{ keep_mart_digests(keyword_papers_to_build()) }}",
-        "{{ log_keyword_changes(keyword_papers_to_build(), 1) }}",
-    ],
+    post_hook="{{ keep_mart_digests(keyword_papers_to_build()) }}",
 ) }}
 -- depends_on: {{ ref('int_paper_changes') }}
 -- depends_on: {{ ref('int_phrase_targets') }}

@@ -4,19 +4,27 @@
 -- new dump lists them again, so their dump range and counts moved: their records_hash in
 -- int_papers differs from int_paper_state's); the pre-hook drops the changed and removed
 -- ones first. Without a state that has records_hash (an older build's), every paper.
--- The post-hook keeps the key digests publish reads (macros/mart_digests.sql).
+-- The set is computed once, by the first pre-hook (macros/incremental_papers.sql). The
+-- hooks log the dump ranges of those papers for the keywords mart before they change
+-- (macros/keyword_counts.sql) and keep the key digests publish reads (mart_digests.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='paper_id',
     on_schema_change='fail',
-    pre_hook=["{{ delete_papers(changed_papers()) }}", "{{ write_text_with_zstd() }}"],
+    pre_hook=[
+        "{{ keep_papers_rebuilt() }}",
+        "{{ log_counted_spans(papers_rebuilt()) }}",
+        "{{ delete_papers(changed_papers()) }}",
+        "{{ write_text_with_zstd() }}",
+    ],
     post_hook=[
-        "{{ keep_mart_digests(papers_mart_rebuilds()) }}",
+        "{{ keep_mart_digests(papers_rebuilt()) }}",
+        "drop table if exists papers_rebuilt",
         after_commit("{{ write_default_compression() }}"),
     ],
 ) }}
-{%- set rebuilt = papers_mart_rebuilds() %}
+{%- set rebuilt = papers_rebuilt() %}
 with papers as (
     select * from {{ ref('int_papers') }}
     {% if rebuilt is not none %}
