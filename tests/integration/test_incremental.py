@@ -68,34 +68,50 @@ def assert_digests_kept(settings) -> None:
         assert kept and kept == counted, mart
 
 
-#: The keywords mart counted again from every row of paper_keywords
-COUNTED_KEYWORDS = """
-    with expansions as (
-        select keyword, kind, expansion
-        from marts.paper_keywords
-        where expansion is not null
-        group by keyword, kind, expansion
-        qualify row_number() over (partition by keyword, kind order by count(*) desc, expansion) = 1
-    )
-    select
-        keywords.keyword, keywords.kind, any_value(expansions.expansion), count(*)::integer,
-        min(papers.first_seen_dump), max(papers.last_seen_dump)
-    from marts.paper_keywords as keywords
-    inner join int_papers as papers on keywords.paper_id = papers.paper_id
-    left join expansions
-        on keywords.keyword = expansions.keyword and keywords.kind = expansions.kind
-    group by keywords.keyword, keywords.kind
-    order by all
-"""
+#: The marts that count papers per key, counted again from every row
+#: (dbt_project/macros/counted_by_change.sql)
+COUNTED = {
+    "keywords": """
+        with expansions as (
+            select keyword, kind, expansion
+            from marts.paper_keywords
+            where expansion is not null
+            group by keyword, kind, expansion
+            qualify row_number() over (
+                partition by keyword, kind order by count(*) desc, expansion
+            ) = 1
+        )
+        select
+            keywords.keyword, keywords.kind, any_value(expansions.expansion), count(*)::integer,
+            min(papers.first_seen_dump), max(papers.last_seen_dump)
+        from marts.paper_keywords as keywords
+        inner join int_papers as papers on keywords.paper_id = papers.paper_id
+        left join expansions
+            on keywords.keyword = expansions.keyword and keywords.kind = expansions.kind
+        group by keywords.keyword, keywords.kind
+        order by all
+    """,
+    "links": """
+        select
+            links.url, any_value(links.link_type), any_value(links.host),
+            any_value(links.repo_id), count(distinct links.paper_id)::integer,
+            min(papers.first_seen_dump), max(papers.last_seen_dump)
+        from marts.paper_links as links
+        inner join int_papers as papers on links.paper_id = papers.paper_id
+        group by links.url
+        order by all
+    """,
+}
 
 
-def assert_keywords_counted(settings, by_change: bool = True) -> None:
-    """The keywords mart holds what counting every paper_keywords row gives, and it was
-    built ``by_change`` (from the rows that changed, macros/keyword_counts.sql) or not."""
-    kept = build_query(settings, "select * from marts.keywords order by all")
-    assert kept and kept == build_query(settings, COUNTED_KEYWORDS)
-    compiled = settings.dbt_target_dir / "compiled/paperhouse/models/marts/keywords.sql"
-    assert ("from keyword_updates" in compiled.read_text()) == by_change
+def assert_counts_kept(settings, by_change: bool = True) -> None:
+    """The keywords and links marts hold what counting every row gives, and they were
+    built ``by_change`` (from the rows that changed) or not."""
+    for mart, recount in COUNTED.items():
+        kept = build_query(settings, f"select * from marts.{mart} order by all")
+        assert kept and kept == build_query(settings, recount), mart
+        compiled = settings.dbt_target_dir / f"compiled/paperhouse/models/marts/{mart}.sql"
+        assert ("from count_updates" in compiled.read_text()) == by_change, mart
 
 
 def rows(result, sql: str) -> list[tuple]:
@@ -149,7 +165,7 @@ def test_dump_by_dump_equals_all_at_once_but_for_untouched_rankings(dump_by_dump
 
     assert_frequencies_kept(result.settings)
     assert_digests_kept(result.settings)
-    assert_keywords_counted(result.settings)
+    assert_counts_kept(result.settings)
     ranked = {p for (p,) in build_query(result.settings, "select * from int_phrase_targets")}
     now, from_scratch = phrases_by_paper(result), phrases_by_paper(sample_refresh)
     assert ranked and set(now) == set(from_scratch)
@@ -206,17 +222,19 @@ def test_corpus_growth_ranks_every_paper_again(dump_by_dump, sample_refresh):
         assert rows(result, sql) == rows(sample_refresh, sql), table
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
-    assert_keywords_counted(settings)
+    assert_counts_kept(settings)
 
 
 def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
     settings = dump_by_dump[0].settings
     third = settings.landing_dir / SAMPLE_FILES[2].name
-    # a paper that only the third dump holds: drop its title and abstract lines
+    # a paper that only the third dump holds, with links (so links counts a paper gone):
+    # drop its title and abstract lines
     paper_id, line_number = build_query(
         settings,
         f"""
         select paper_id, min(line_number) from staging.stg_records
+        where paper_id in (select paper_id from int_paper_links)
         group by paper_id
         having count(distinct dump_name) = 1 and min(dump_name) = '{third.name}'
         order by paper_id limit 1
@@ -245,7 +263,7 @@ def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
     assert result.scalar("select count(*) from main.papers") == 493
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
-    assert_keywords_counted(settings)
+    assert_counts_kept(settings)
 
 
 def test_full_refresh_rebuilds_every_paper(dump_by_dump):
@@ -257,7 +275,7 @@ def test_full_refresh_rebuilds_every_paper(dump_by_dump):
     assert rows(result, "select count(*) from main.papers") == [(493,)]
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
-    assert_keywords_counted(settings, by_change=False)
+    assert_counts_kept(settings, by_change=False)
 
 
 def third_dump_on_an_older_build(tmp_path, sample_refresh, make_older: str):
@@ -296,20 +314,18 @@ def test_a_build_without_kept_digests_digests_its_marts_once(tmp_path, sample_re
         tmp_path, sample_refresh, "drop table intermediate.int_mart_digests"
     )
     assert_digests_kept(settings)
-    assert_keywords_counted(settings)
+    assert_counts_kept(settings)
 
 
-def test_a_build_without_keyword_logs_counts_every_row_once(tmp_path, sample_refresh):
-    """A build from before the keywords mart counted by change: its first incremental
-    build counts every paper_keywords row and starts the logs the next builds count."""
+def test_a_build_without_counted_logs_counts_every_row_once(tmp_path, sample_refresh):
+    """A build from before keywords and links counted by change: its first incremental
+    build counts every row and starts the logs the next builds count."""
+    logs = [f"int_{mart}_counted_{what}" for mart in COUNTED for what in ("spans", "rows")]
     settings = third_dump_on_an_older_build(
-        tmp_path,
-        sample_refresh,
-        "drop table intermediate.int_keyword_counted_rows;"
-        " drop table intermediate.int_keyword_counted_spans",
+        tmp_path, sample_refresh, ";".join(f"drop table intermediate.{log}" for log in logs)
     )
-    assert_keywords_counted(settings, by_change=False)
-    for log in ("int_keyword_counted_rows", "int_keyword_counted_spans"):
+    assert_counts_kept(settings, by_change=False)
+    for log in logs:
         assert build_query(settings, f"select count(*) from {log}") == [(0,)]
 
 
@@ -337,4 +353,4 @@ def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_re
     )
     assert build_query(settings, "select count(records_hash) from int_paper_state") == [(494,)]
     assert_digests_kept(settings)
-    assert_keywords_counted(settings, by_change=False)
+    assert_counts_kept(settings, by_change=False)

@@ -48,7 +48,7 @@ def test_kill_9_between_paper_keywords_and_keywords_and_the_next_refresh_converg
     warehouse, two_dump_warehouse, tmp_path, monkeypatch
 ):
     """What keywords counted is logged by papers and paper_keywords in their transactions
-    and read by keywords in its own (macros/keyword_counts.sql): a crash in between
+    and read by keywords in its own (macros/counted_by_change.sql): a crash in between
     leaves the logs for the next refresh, which rebuilds the same papers again without
     logging them twice. The third dump also rewrites a paper of the first two, so the
     logs hold rows and a dump range counted before the crashed build, not only new
@@ -64,11 +64,11 @@ def test_kill_9_between_paper_keywords_and_keywords_and_the_next_refresh_converg
 
     kill_process_group(start_paused_at(warehouse, "dbt_built_paper_keywords"))
     assert _count(warehouse, "marts.paper_keywords") == _count(uncrashed, "marts.paper_keywords")
-    assert _count(warehouse, "intermediate.int_keyword_counted_rows") > 0
+    assert _count(warehouse, "intermediate.int_keywords_counted_rows") > 0
     recovered = refresh(warehouse)
 
     assert recovered.report.success, recovered.report
-    assert _count(warehouse, "intermediate.int_keyword_counted_rows") == 0
+    assert _count(warehouse, "intermediate.int_keywords_counted_rows") == 0
     assert table_hashes(warehouse.served_db) == table_hashes(uncrashed.served_db)
 
 

@@ -5,14 +5,14 @@
 -- unique_combination test), and count(distinct) made the model 2.5 times slower at 1M.
 -- A keyword's dump range is that of its papers in the papers mart.
 -- Incremental: a build counts what the papers and paper_keywords marts logged as changed
--- since the last (macros/keyword_counts.sql); the first build, and one without the logs,
--- counts every row (the query below).
+-- since the last (macros/counted_by_change.sql); the first build, and one without the
+-- logs, counts every row (the query below).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ count_keyword_changes() }}",
-    post_hook="{{ keep_keyword_counts() }}",
+    pre_hook="{{ count_changes(ref('paper_keywords')) }}",
+    post_hook="{{ keep_counted_logs() }}",
 ) }}
 -- depends_on: {{ ref('papers') }}
 -- depends_on: {{ ref('paper_keywords') }}
@@ -30,12 +30,12 @@ with expansions as (
     group by keyword, kind
 ),
 
-{% if keywords_counted_by_change() %}
+{% if counted_by_change() %}
 
--- the keywords touched and still tagged (macros/keyword_counts.sql), with their
+-- the keywords touched and still tagged (macros/counted_by_change.sql), with their
 -- expansions chosen again
 updates as (
-    select * from keyword_updates where n_papers > 0
+    select * from count_updates where n_papers > 0
 )
 
 select

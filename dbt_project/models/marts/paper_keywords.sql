@@ -3,13 +3,13 @@
 -- names), phrases as their stem. rank is 1..n within (paper, kind).
 -- Incremental: rebuilds the papers with changed candidates or a new keyphrase ranking; the
 -- post-hook keeps the key digests publish reads (macros/mart_digests.sql); the pre-hook
--- logs the rows it replaces for the keywords mart (macros/keyword_counts.sql).
+-- logs the rows it replaces for the keywords mart (macros/counted_by_change.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=[
-        "{{ log_counted_rows(keyword_papers_to_build()) }}",
+        "{{ log_counted_rows('keywords', keyword_papers_to_build()) }}",
         "{{ delete_papers(keyword_papers_to_build()) }}",
     ],
     post_hook="{{ keep_mart_digests(keyword_papers_to_build()) }}",

@@ -5,8 +5,9 @@
 -- int_papers differs from int_paper_state's); the pre-hook drops the changed and removed
 -- ones first. Without a state that has records_hash (an older build's), every paper.
 -- The set is computed once, by the first pre-hook (macros/incremental_papers.sql). The
--- hooks log the dump ranges of those papers for the keywords mart before they change
--- (macros/keyword_counts.sql) and keep the key digests publish reads (mart_digests.sql).
+-- hooks log the dump ranges of those papers for the keywords and links marts before they
+-- change (macros/counted_by_change.sql) and keep the key digests publish reads
+-- (macros/mart_digests.sql).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
