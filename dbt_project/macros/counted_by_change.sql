@@ -250,16 +250,20 @@
     where {{ keys_match('counted', 'count_updates', keys) }}
 {% endmacro %}
 
-{#- The counting mart's post-hook, in its transaction: its logs emptied (counting by
-    change: the pre-hook left its temp tables; is_incremental() is no guide here, the
-    mart exists by now), or started empty -#}
+{#- In a counting mart's post-hooks: whether it counted by change (its pre-hook left temp
+    table count_updates; is_incremental() is no guide there, the mart exists by then) -#}
+{% macro counted_updates_left() %}
+    {{- return(execute and run_query(
+        "select count(*) from duckdb_tables() where temporary and table_name = 'count_updates'"
+    ).columns[0].values()[0] > 0) }}
+{% endmacro %}
+
+{#- The counting mart's last post-hook, in its transaction: its logs emptied (counting by
+    change), or started empty -#}
 {% macro keep_counted_logs() %}
     {%- set spans_log = counted_log(this.identifier, 'spans') %}
     {%- set rows_log = counted_log(this.identifier, 'rows') %}
-    {%- set by_change = execute and run_query(
-        "select count(*) from duckdb_tables() where temporary and table_name = 'count_updates'"
-    ).columns[0].values()[0] > 0 %}
-    {%- if by_change -%}
+    {%- if counted_updates_left() -%}
         delete from {{ spans_log }};
         delete from {{ rows_log }};
         drop table count_papers;

@@ -203,7 +203,7 @@ DIGESTS = "intermediate.int_mart_digests"
 
 
 def test_the_kept_mart_digests_pass_their_test(build_db, tmp_path):
-    _assert_passes(build_db, tmp_path / "target", KEPT_DIGESTS_TEST, tests=3)
+    _assert_passes(build_db, tmp_path / "target", KEPT_DIGESTS_TEST, tests=5)
 
 
 @pytest.mark.parametrize(
@@ -225,7 +225,7 @@ def test_the_kept_mart_digests_fail_their_test(build_db, tmp_path, statement):
     failed = _dbt_test_after(build_db, tmp_path / "target", KEPT_DIGESTS_TEST, statement)
 
     assert failed.returncode == 1, failed.stdout
-    assert "PASS=2" in failed.stdout and "Got 1 result" in failed.stdout, failed.stdout
+    assert "PASS=4" in failed.stdout and "Got 1 result" in failed.stdout, failed.stdout
 
 
 RANKED_PHRASES_TEST = "test_name:ranked_phrases_have_keywords"

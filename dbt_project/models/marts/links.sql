@@ -8,7 +8,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ count_changes(ref('paper_links'), carried=['link_type', 'host', 'repo_id']) }}",
-    post_hook="{{ keep_counted_logs() }}",
+    post_hook=["{{ keep_counted_digests() }}", "{{ keep_counted_logs() }}"],
 ) }}
 -- depends_on: {{ ref('papers') }}
 -- depends_on: {{ ref('paper_links') }}
