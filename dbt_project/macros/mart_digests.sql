@@ -28,16 +28,16 @@
     group by key_hash
 {% endmacro %}
 
-{#- post-hook: the digests of the key groups of `rebuilt` (a parenthesised subquery of the
-    paper ids the build deleted or appended) computed again from the mart's rows: every
-    row whose paper_id hashes like one of them, so a group two papers share stays whole.
-    All of the mart's groups on a full build, without `rebuilt`, or when none are kept for
-    this mart yet (a build made before the digests). -#}
-{% macro keep_mart_digests(rebuilt) %}
+{#- The digests of the mart's key groups kept again: those of the keys in `changed` (a
+    relation or parenthesised subquery whose rows hold the key columns `key`) computed
+    again from the mart's rows, every row whose key hashes like one of them, so a group
+    two keys share stays whole; all of the mart's groups without `changed`, or when none
+    are kept for this mart yet (a build made before the digests). -#}
+{% macro keep_digests(changed, key='paper_id') %}
     {%- set kept = mart_digests() %}
     {%- set mart = this.identifier %}
     {%- set ns = namespace(some_kept=false) %}
-    {%- if execute and is_incremental() and rebuilt is not none
+    {%- if execute and changed is not none
         and adapter.get_relation(kept.database, kept.schema, kept.identifier) is not none %}
         {%- set found = run_query("select count(*) from " ~ kept ~ " where mart = '" ~ mart ~ "'") %}
         {%- set ns.some_kept = found.columns[0].values()[0] > 0 %}
@@ -46,49 +46,33 @@
         mart varchar not null, key_hash ubigint not null, n bigint not null, digest ubigint not null
     );
     {% if ns.some_kept -%}
-        create or replace temp table rebuilt_key_hashes as
-        select distinct hash(paper_id) as key_hash from {{ rebuilt }};
+        create or replace temp table changed_key_hashes as
+        select distinct hash({{ key }}) as key_hash from {{ changed }};
         delete from {{ kept }}
-        where mart = '{{ mart }}' and key_hash in (from rebuilt_key_hashes);
+        where mart = '{{ mart }}' and key_hash in (from changed_key_hashes);
         insert into {{ kept }}
-        {{ digests_of_rows('hash(paper_id) in (from rebuilt_key_hashes)') }};
-        drop table rebuilt_key_hashes
-    {%- else -%}
-        delete from {{ kept }} where mart = '{{ mart }}';
-        insert into {{ kept }} {{ digests_of_rows() }}
-    {%- endif %}
-{% endmacro %}
-
-{#- post-hook of a counting mart (keywords, links: macros/counted_by_change.sql), before
-    its logs' post-hook: the digests of the keys it counted again (temp table
-    count_updates, left by its pre-hook), computed again from the mart's rows, every row
-    whose key hashes like one of them; all of its groups when it counted every row, or
-    when none are kept for it yet. -#}
-{% macro keep_counted_digests() %}
-    {%- set kept = mart_digests() %}
-    {%- set mart = this.identifier %}
-    {%- set key = counting_marts()[mart] | join(', ') %}
-    {%- set ns = namespace(some_kept=false) %}
-    {%- if counted_updates_left()
-        and adapter.get_relation(kept.database, kept.schema, kept.identifier) is not none %}
-        {%- set found = run_query("select count(*) from " ~ kept ~ " where mart = '" ~ mart ~ "'") %}
-        {%- set ns.some_kept = found.columns[0].values()[0] > 0 %}
-    {%- endif %}
-    create table if not exists {{ kept }} (
-        mart varchar not null, key_hash ubigint not null, n bigint not null, digest ubigint not null
-    );
-    {% if ns.some_kept -%}
-        create or replace temp table counted_key_hashes as
-        select distinct hash({{ key }}) as key_hash from count_updates;
-        delete from {{ kept }}
-        where mart = '{{ mart }}' and key_hash in (from counted_key_hashes);
-        insert into {{ kept }}
-        {{ digests_of_rows('hash(' ~ key ~ ') in (from counted_key_hashes)', key) }};
-        drop table counted_key_hashes
+        {{ digests_of_rows('hash(' ~ key ~ ') in (from changed_key_hashes)', key) }};
+        drop table changed_key_hashes
     {%- else -%}
         delete from {{ kept }} where mart = '{{ mart }}';
         insert into {{ kept }} {{ digests_of_rows(none, key) }}
     {%- endif %}
+{% endmacro %}
+
+{#- post-hook of a per-paper mart: the groups of `rebuilt` (a parenthesised subquery of
+    the paper ids the build deleted or appended); all on a full build or without it -#}
+{% macro keep_mart_digests(rebuilt) %}
+    {{- keep_digests(rebuilt if is_incremental() else none) }}
+{% endmacro %}
+
+{#- post-hook of a counting mart (keywords, links: macros/counted_by_change.sql), before
+    its logs' post-hook: the groups of the keys it counted again (temp table
+    count_updates, left by its pre-hook); all when it counted every row -#}
+{% macro keep_counted_digests() %}
+    {{- keep_digests(
+        'count_updates' if counted_updates_left() else none,
+        counting_marts()[this.identifier] | join(', ')
+    ) }}
 {% endmacro %}
 
 {#- The digests kept for `model` (a mart) count its rows: a check that no
