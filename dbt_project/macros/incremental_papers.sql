@@ -56,7 +56,7 @@
 
 {#- The papers the papers mart rebuilds, as a query of temp table papers_rebuilt, which
     the pre-hook keep_papers_rebuilt fills (none when papers_mart_rebuilds is none): its
-    select, its hooks and the keywords log read the set computed once (each evaluation
+    select, its hooks and the counting marts' logs read the set computed once (each evaluation
     joins a million records hashes to the state's: 0.08 to 0.12 s at 1M) -#}
 {% macro papers_rebuilt() %}
     {%- if papers_mart_rebuilds() is none %}

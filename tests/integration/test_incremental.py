@@ -49,19 +49,11 @@ def assert_frequencies_kept(settings) -> None:
     assert kept and kept == build_query(settings, COUNTED_FREQUENCIES)
 
 
-#: The marts whose key digests the build keeps (macros/mart_digests.sql), and their keys
-DIGESTED_MARTS = {
-    "papers": "paper_id",
-    "paper_links": "paper_id",
-    "links": "url",
-    "paper_keywords": "paper_id",
-    "keywords": "keyword, kind",
-}
-
-
 def assert_digests_kept(settings) -> None:
-    """The key digests the marts' hooks kept are those of the marts' rows, group by group."""
-    for mart, key in DIGESTED_MARTS.items():
+    """The key digests every mart's hooks kept (macros/mart_digests.sql) are those of the
+    mart's rows, group by group, grouped by the keys publish patches by."""
+    for mart in publish.MART_TABLES:
+        key = ", ".join(publish.PATCH_KEYS[mart])
         kept = build_query(
             settings,
             f"select key_hash, n, digest from int_mart_digests where mart = '{mart}' order by all",
@@ -213,14 +205,8 @@ def test_the_publish_patched_the_served_file_copied_ahead(dump_by_dump):
     assert metadata["patched"] and metadata["copied_ahead"]
     # the file the first refresh published was untouched: only the patched rows were read
     assert metadata["checked_patched_only"]
-    # the per-paper marts' digests were read as the build kept them, not hashed
-    assert metadata["kept_digests"] == [
-        "papers",
-        "paper_links",
-        "links",
-        "paper_keywords",
-        "keywords",
-    ]
+    # every mart's digests were read as the build kept them, not hashed
+    assert metadata["kept_digests"] == list(publish.MART_TABLES)
 
 
 def test_corpus_growth_ranks_every_paper_again(dump_by_dump, sample_refresh):
@@ -357,7 +343,8 @@ def test_a_ranking_without_key_counts_gets_them_once(tmp_path, sample_refresh):
 def test_state_without_records_hash_rebuilds_the_papers_mart(tmp_path, sample_refresh):
     """A build from before int_paper_state kept records_hash: the papers mart cannot tell
     which papers a new dump lists again, so it rebuilds every paper once (and keywords
-    counts every row: the papers mart logs no ranges for a rebuild of every paper)."""
+    and links count every row: the papers mart logs no ranges for a rebuild of every
+    paper)."""
     settings = third_dump_on_an_older_build(
         tmp_path,
         sample_refresh,

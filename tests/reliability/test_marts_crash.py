@@ -16,9 +16,12 @@ from tests.conftest import (
 from tests.reliability.conftest import start_paused_at, table_hashes
 
 
-def _refreshed_without_crash(two_dump_warehouse, tmp_path):
-    """The same refresh as the crashed one, not crashed: its settings."""
+def _refreshed_without_crash(two_dump_warehouse, tmp_path, change_landing=None):
+    """The same refresh as the crashed one, not crashed (its landing folder changed by
+    ``change_landing`` first, as the crashed one's is): its settings."""
     uncrashed = make_settings(tmp_path / "uncrashed")
+    if change_landing is not None:
+        change_landing(uncrashed.landing_dir)
     shutil.copytree(two_dump_warehouse.warehouse_dir, uncrashed.warehouse_dir)
     assert refresh(uncrashed).report.success
     return uncrashed
@@ -55,10 +58,9 @@ def test_kill_9_between_paper_keywords_and_keywords_and_the_next_refresh_converg
     papers'."""
     monkeypatch.setenv(GROWTH_ENV, "1000")
     _rewrite_a_repeated_abstract(warehouse.landing_dir)
-    uncrashed = make_settings(tmp_path / "uncrashed")
-    _rewrite_a_repeated_abstract(uncrashed.landing_dir)
-    shutil.copytree(two_dump_warehouse.warehouse_dir, uncrashed.warehouse_dir)
-    assert refresh(uncrashed).report.success
+    uncrashed = _refreshed_without_crash(
+        two_dump_warehouse, tmp_path, change_landing=_rewrite_a_repeated_abstract
+    )
     assert build_query(uncrashed, "select change from int_paper_changes").count(("changed",)) == 1
     warehouse.export()
 
