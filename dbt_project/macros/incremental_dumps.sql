@@ -36,3 +36,49 @@
     {%- endfor -%}
     {{ return(quoted | join(', ') if quoted else 'null') }}
 {% endmacro %}
+
+{#-
+  int_papers, incremental by dump: the (dump version, file name) pairs of stg_records it
+  was last built from, kept in intermediate.int_papers_dumps by its post-hook, in its
+  transaction. A paper's records change only when a pair joins stg_records (a new dump)
+  or leaves it (a corrected version superseded it). While none has left, the papers with
+  a record in a new pair hold every paper whose records changed, and no paper has lost
+  all of them: the build compares the records hashes of those papers only, and deletes
+  none. Comparing every paper's records hash took 0.18 s at 1M (0.48 s in a refresh,
+  its pages cold), the delete's scan of every paper 0.1 to 0.15 s; this check, 0.04 s.
+-#}
+{% macro papers_dumps() -%}
+    {{- return(this.incorporate(path={'identifier': 'int_papers_dumps'})) -}}
+{%- endmacro %}
+
+{#- On an incremental build of int_papers that kept its pairs and none of them has left
+    stg_records: the hashes of the staged dump versions not among them, as SQL string
+    constants (`null` for none). Else none: every paper's records are compared. -#}
+{% macro dumps_only_added() %}
+    {%- if not execute or not is_incremental() %}{{ return(none) }}{% endif %}
+    {%- set kept = papers_dumps() %}
+    {%- if adapter.get_relation(kept.database, kept.schema, kept.identifier) is none %}
+        {{- return(none) }}
+    {%- endif %}
+    {%- set changes = run_query(
+        "with staged as (select distinct dump_sha256, dump_name from " ~ ref('stg_records') ~ ")"
+        ~ " select dump_sha256, true as gone from (from " ~ kept ~ " except from staged)"
+        ~ " union all"
+        ~ " select dump_sha256, false from (from staged except from " ~ kept ~ ")"
+        ~ " order by all"
+    ) %}
+    {%- set added = [] %}
+    {%- for row in changes.rows %}
+        {%- if row[1] %}{{ return(none) }}{% endif %}
+        {%- do added.append("'" ~ (row[0] | replace("'", "''")) ~ "'") %}
+    {%- endfor %}
+    {{- return(added | join(', ') if added else 'null') }}
+{% endmacro %}
+
+{#- post_hook of int_papers: the pairs it was built from -#}
+{% macro keep_papers_dumps() %}
+    {%- set kept = papers_dumps() -%}
+    create table if not exists {{ kept }} (dump_sha256 varchar not null, dump_name varchar not null);
+    delete from {{ kept }};
+    insert into {{ kept }} select distinct dump_sha256, dump_name from {{ ref('stg_records') }}
+{% endmacro %}

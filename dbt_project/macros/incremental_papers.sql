@@ -123,9 +123,10 @@
     )
 {% endmacro %}
 
-{#- pre_hook of int_papers: drop the papers that no loaded dump holds any more -#}
+{#- pre_hook of int_papers: drop the papers that no loaded dump holds any more (there are
+    none while dumps were only added: macros/incremental_dumps.sql) -#}
 {% macro delete_papers_without_records() %}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and dumps_only_added() is none -%}
         delete from {{ this }} as built
         where not exists (
             select 1 from {{ ref('stg_records') }} as records

@@ -112,6 +112,19 @@ def assert_counts_kept(settings, by_change: bool = True) -> None:
         assert ("from count_updates" in compiled.read_text()) == by_change, mart
 
 
+def assert_papers_compared(settings, only_added: bool) -> None:
+    """int_papers kept the dump pairs it was built from, and compared the records of the
+    papers with a record in a new dump only (``only_added``: no dump left since its last
+    build) or of every paper (macros/incremental_dumps.sql)."""
+    kept = build_query(settings, "select * from int_papers_dumps order by all")
+    staged = build_query(
+        settings, "select distinct dump_sha256, dump_name from staging.stg_records order by all"
+    )
+    assert kept and kept == staged
+    compiled = settings.dbt_target_dir / "compiled/paperhouse/models/intermediate/int_papers.sql"
+    assert ("where dump_sha256 in (" in compiled.read_text()) == only_added
+
+
 def rows(result, sql: str) -> list[tuple]:
     return sorted(result.query(sql), key=repr)
 
@@ -196,6 +209,7 @@ def test_only_the_new_dumps_papers_were_rebuilt(dump_by_dump):
     assert build_query(settings, "select count(*) from int_phrase_targets") == [
         (sum(changes.values()),)
     ]
+    assert_papers_compared(settings, only_added=True)
 
 
 def test_the_publish_patched_the_served_file_copied_ahead(dump_by_dump):
@@ -216,6 +230,7 @@ def test_corpus_growth_ranks_every_paper_again(dump_by_dump, sample_refresh):
     assert result.report.success
     assert build_query(settings, "select count(*) from int_phrase_targets") == [(494,)]
     assert build_query(settings, "select count(*) from int_paper_changes") == [(0,)]
+    assert_papers_compared(settings, only_added=True)
     for table, sql in ALL_MARTS.items():
         assert rows(result, sql) == rows(sample_refresh, sql), table
     assert_frequencies_kept(settings)
@@ -259,6 +274,8 @@ def test_corrected_dump_removes_its_paper_everywhere(dump_by_dump):
             f"select count(*) from main.{table} where paper_id = ?", [paper_id]
         ) == [(0,)]
     assert result.scalar("select count(*) from main.papers") == 493
+    # the dump's old version left: every paper's records compared
+    assert_papers_compared(settings, only_added=False)
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
     assert_counts_kept(settings)
@@ -271,6 +288,7 @@ def test_full_refresh_rebuilds_every_paper(dump_by_dump):
     assert build_query(settings, "select distinct change from int_paper_changes") == [("added",)]
     assert build_query(settings, "select count(*) from int_phrase_targets") == [(493,)]
     assert rows(result, "select count(*) from main.papers") == [(493,)]
+    assert_papers_compared(settings, only_added=False)
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
     assert_counts_kept(settings, by_change=False)
@@ -325,6 +343,15 @@ def test_a_build_without_counted_logs_counts_every_row_once(tmp_path, sample_ref
     assert_counts_kept(settings, by_change=False)
     for log in logs:
         assert build_query(settings, f"select count(*) from {log}") == [(0,)]
+
+
+def test_a_build_without_kept_dumps_compares_every_papers_records_once(tmp_path, sample_refresh):
+    """A build from before int_papers_dumps: its first incremental build compares the
+    records of every paper, then keeps the dumps it was built from."""
+    settings = third_dump_on_an_older_build(
+        tmp_path, sample_refresh, "drop table intermediate.int_papers_dumps"
+    )
+    assert_papers_compared(settings, only_added=False)
 
 
 def test_a_ranking_without_key_counts_gets_them_once(tmp_path, sample_refresh):
