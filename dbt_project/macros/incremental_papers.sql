@@ -36,7 +36,8 @@
     of paper ids): those of int_paper_changes, and those whose records changed since the
     marts last caught up (a new dump lists them again: their dump range and counts moved,
     so their records_hash in int_papers is not the one int_paper_state keeps; that state
-    is read by name, it is built after the marts). None on a full build, or without a
+    is read by name, it is built after the marts), of the papers int_papers logged as
+    changed since (macros/papers_changed_log.sql). None on a full build, or without a
     state that has records_hash (an older build's): the mart then rebuilds every paper. -#}
 {% macro papers_mart_rebuilds() %}
     {%- set state = relation_with_column(ref('int_papers').schema, 'int_paper_state', 'records_hash') %}
@@ -48,7 +49,11 @@
             select paper_id from {{ ref('int_paper_changes') }}
             union all
             select paper_id from {{ ref('int_papers') }} as papers
-            where {{ records_hash_differs('papers', state) }}
+            where
+                {% if papers_changed_logged() -%}
+                    paper_id in {{ papers_changed() }} and
+                {% endif -%}
+                {{ records_hash_differs('papers', state) }}
         )
     {%- endset %}
     {{- return(rebuilt) }}
@@ -121,16 +126,4 @@
             )
         {% endcall %}
     )
-{% endmacro %}
-
-{#- pre_hook of int_papers: drop the papers that no loaded dump holds any more (there are
-    none while dumps were only added: macros/incremental_dumps.sql) -#}
-{% macro delete_papers_without_records() %}
-    {%- if is_incremental() and dumps_only_added() is none -%}
-        delete from {{ this }} as built
-        where not exists (
-            select 1 from {{ ref('stg_records') }} as records
-            where records.paper_id = built.paper_id
-        )
-    {%- endif -%}
 {% endmacro %}

@@ -112,17 +112,38 @@ def assert_counts_kept(settings, by_change: bool = True) -> None:
         assert ("from count_updates" in compiled.read_text()) == by_change, mart
 
 
-def assert_papers_compared(settings, only_added: bool) -> None:
-    """int_papers kept the dump pairs it was built from, and compared the records of the
+def resummed_sql(settings) -> str | None:
+    """The SQL with which int_papers' last build found the papers whose records changed
+    (temp table papers_resummed), from dbt's log; None when it built every paper."""
+    log = (settings.dbt_target_dir / "dbt.log").read_text()
+    start = log.rindex("Began running node model.paperhouse.int_papers\n")
+    build = log[start : log.index("Finished running node model.paperhouse.int_papers", start)]
+    at = build.find("create or replace temp table papers_resummed")
+    return None if at < 0 else build[at : build.index("SQL status", at)]
+
+
+def assert_papers_compared(settings, only_added: bool | None, logged: bool = True) -> None:
+    """int_papers kept the dump pairs it was built from, and summed up the records of the
     papers with a record in a new dump only (``only_added``: no dump left since its last
-    build) or of every paper (macros/incremental_dumps.sql)."""
+    build), of every paper (False) or built every paper (None: macros/incremental_dumps.sql).
+    int_paper_changes compared the papers int_papers logged as changed (``logged``) or
+    every paper, and the log is empty again: int_paper_state caught up
+    (macros/papers_changed_log.sql)."""
     kept = build_query(settings, "select * from int_papers_dumps order by all")
     staged = build_query(
         settings, "select distinct dump_sha256, dump_name from staging.stg_records order by all"
     )
     assert kept and kept == staged
-    compiled = settings.dbt_target_dir / "compiled/paperhouse/models/intermediate/int_papers.sql"
-    assert ("where dump_sha256 in (" in compiled.read_text()) == only_added
+    resummed = resummed_sql(settings)
+    if only_added is None:
+        assert resummed is None
+    else:
+        assert resummed is not None
+        assert ("where dump_sha256 in (" in resummed) == only_added
+    assert build_query(settings, "select count(*) from int_papers_changed") == [(0,)]
+    compiled = settings.dbt_target_dir / "compiled/paperhouse/models/intermediate"
+    changes = (compiled / "int_paper_changes.sql").read_text()
+    assert ('"int_papers_changed"' in changes) == logged
 
 
 def rows(result, sql: str) -> list[tuple]:
@@ -288,7 +309,7 @@ def test_full_refresh_rebuilds_every_paper(dump_by_dump):
     assert build_query(settings, "select distinct change from int_paper_changes") == [("added",)]
     assert build_query(settings, "select count(*) from int_phrase_targets") == [(493,)]
     assert rows(result, "select count(*) from main.papers") == [(493,)]
-    assert_papers_compared(settings, only_added=False)
+    assert_papers_compared(settings, only_added=None, logged=False)
     assert_frequencies_kept(settings)
     assert_digests_kept(settings)
     assert_counts_kept(settings, by_change=False)
@@ -352,6 +373,17 @@ def test_a_build_without_kept_dumps_compares_every_papers_records_once(tmp_path,
         tmp_path, sample_refresh, "drop table intermediate.int_papers_dumps"
     )
     assert_papers_compared(settings, only_added=False)
+
+
+def test_a_build_without_the_changed_papers_log_compares_every_paper_once(tmp_path, sample_refresh):
+    """A build from before int_papers_changed: its first incremental build compares every
+    paper with int_paper_state, then starts the log."""
+    settings = third_dump_on_an_older_build(
+        tmp_path, sample_refresh, "drop table intermediate.int_papers_changed"
+    )
+    assert_papers_compared(settings, only_added=True, logged=False)
+    assert_digests_kept(settings)
+    assert_counts_kept(settings)
 
 
 def test_a_ranking_without_key_counts_gets_them_once(tmp_path, sample_refresh):

@@ -4,44 +4,33 @@
 -- winning record alone (carrying every record's text through a sort took twice as long).
 -- Incremental: `records_hash` sums up which records a paper has (dump version, file name,
 -- line), and a build rebuilds only the papers whose sum changed (records in a new or
--- corrected dump); the pre-hook drops the papers that no dump holds any more. Everything
--- below follows from those records, so only the changed papers are aggregated: summing
--- up a million records takes 0.08 s, the aggregates 0.9 to 1.3 s. (A build by a version
--- that summed up the aggregates instead finds every sum changed and rebuilds once.)
--- While dumps were only added since the last build (int_papers_dumps, kept by the
--- post-hook: macros/incremental_dumps.sql), only the papers with a record in a new one
--- can have changed: the sums are those papers' only, and the pre-hook deletes nothing.
-{%- set has_hash = relation_with_column(this.schema, this.identifier, 'records_hash') is not none %}
-{%- set added_dumps = dumps_only_added() if has_hash else none %}
+-- corrected dump). Everything below follows from those records, so only the changed
+-- papers are aggregated: summing up a million records takes 0.08 s, the aggregates 0.9 to
+-- 1.3 s. (A build by a version that summed up the aggregates instead finds every sum
+-- changed and rebuilds once.) The pre-hook finds those papers (temp table
+-- papers_resummed) and drops the papers that no dump holds any more; while dumps were only
+-- added since the last build, it sums up the papers with a record in a new one only, and
+-- drops none (macros/incremental_dumps.sql). The hooks log the papers they change, for
+-- int_paper_changes and the papers mart (macros/papers_changed_log.sql).
+{%- set resummed = is_incremental()
+    and relation_with_column(this.schema, this.identifier, 'records_hash') is not none %}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='paper_id',
     on_schema_change='append_new_columns',
-    pre_hook=["{{ delete_papers_without_records() }}", "{{ write_text_with_zstd() }}"],
+    pre_hook=["{{ prepare_papers_rebuild() }}", "{{ write_text_with_zstd() }}"],
     post_hook=[
+        "{{ log_papers_resummed() }}",
         "{{ keep_papers_dumps() }}",
         after_commit("{{ write_default_compression() }}"),
     ],
 ) }}
-with record_sets as (
-    select
-        paper_id,
-        hash(count(*), bit_xor(hash(dump_sha256, dump_name, line_number))) as records_hash
-    from {{ ref('stg_records') }}
-    {% if added_dumps is not none %}
-        where paper_id in (
-            select paper_id from {{ ref('stg_records') }}
-            where dump_sha256 in ({{ added_dumps }})
-        )
-    {% endif %}
-    group by paper_id
-),
-
-changed as (
-    select * from record_sets
-    {% if is_incremental() and has_hash %}
-        where {{ records_hash_differs('record_sets', this) }}
+with changed as (
+    {% if resummed %}
+        select paper_id, records_hash from papers_resummed
+    {% else %}
+        {{ records_hashes() }}
     {% endif %}
 ),
 
@@ -59,7 +48,7 @@ seen as (
             {'dump_name': dump_name, 'line': -line_number}
         ) as text_record
     from {{ ref('stg_records') }}
-    {% if is_incremental() and has_hash %}
+    {% if resummed %}
         where paper_id in (select paper_id from changed)
     {% endif %}
     group by paper_id

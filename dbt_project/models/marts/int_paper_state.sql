@@ -9,7 +9,13 @@
 -- the marts after the intermediate layer had caught up left the marts behind for good (the
 -- next build found nothing changed). It stays in the intermediate schema, beside
 -- int_paper_changes, which reads it, and outside the marts contract (not a BI table).
-{{ config(schema='intermediate', contract={'enforced': false}) }}
+-- Its post-hook starts the log of the papers int_papers changes since
+-- (macros/papers_changed_log.sql) empty, in its transaction.
+{{ config(
+    schema='intermediate',
+    contract={'enforced': false},
+    post_hook="{{ start_papers_changed_log() }}",
+) }}
 -- depends_on: {{ ref('int_keyword_candidates') }}
 -- depends_on: {{ ref('int_abstract_urls') }}
 -- depends_on: {{ ref('int_paper_links') }}
