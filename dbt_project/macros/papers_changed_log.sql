@@ -39,3 +39,19 @@
 {% macro start_papers_changed_log() -%}
     create or replace table {{ papers_changed_log() }} (paper_id varchar not null)
 {%- endmacro %}
+
+{#- int_paper_state is kept by change: incremental, the log there, and a state with
+    records_hash (an older one without is copied whole once) -#}
+{% macro state_by_change() %}
+    {{- return(is_incremental() and papers_changed_logged()
+        and relation_with_column(this.schema, this.identifier, 'records_hash') is not none) }}
+{% endmacro %}
+
+{#- int_paper_state's pre-hook: the state of the papers it copies again deleted (of every
+    paper unless by change) -#}
+{% macro delete_state_of_changed_papers() %}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        {%- if state_by_change() %} where paper_id in {{ papers_changed() }}{% endif %}
+    {%- endif -%}
+{% endmacro %}

@@ -126,9 +126,9 @@ def assert_papers_compared(settings, only_added: bool | None, logged: bool = Tru
     """int_papers kept the dump pairs it was built from, and summed up the records of the
     papers with a record in a new dump only (``only_added``: no dump left since its last
     build), of every paper (False) or built every paper (None: macros/incremental_dumps.sql).
-    int_paper_changes compared the papers int_papers logged as changed (``logged``) or
-    every paper, and the log is empty again: int_paper_state caught up
-    (macros/papers_changed_log.sql)."""
+    int_paper_changes compared, and int_paper_state copied again, the papers int_papers
+    logged as changed (``logged``) or every paper; the state is int_papers' hashes, and
+    the log is empty again (macros/papers_changed_log.sql)."""
     kept = build_query(settings, "select * from int_papers_dumps order by all")
     staged = build_query(
         settings, "select distinct dump_sha256, dump_name from staging.stg_records order by all"
@@ -140,10 +140,14 @@ def assert_papers_compared(settings, only_added: bool | None, logged: bool = Tru
     else:
         assert resummed is not None
         assert ("where dump_sha256 in (" in resummed) == only_added
+    hashes = "select paper_id, text_hash, records_hash from {} order by all"
+    assert build_query(settings, hashes.format("int_paper_state")) == build_query(
+        settings, hashes.format("int_papers")
+    )
     assert build_query(settings, "select count(*) from int_papers_changed") == [(0,)]
-    compiled = settings.dbt_target_dir / "compiled/paperhouse/models/intermediate"
-    changes = (compiled / "int_paper_changes.sql").read_text()
-    assert ('"int_papers_changed"' in changes) == logged
+    compiled = settings.dbt_target_dir / "compiled/paperhouse/models"
+    for model in ("intermediate/int_paper_changes.sql", "marts/int_paper_state.sql"):
+        assert ('"int_papers_changed"' in (compiled / model).read_text()) == logged, model
 
 
 def rows(result, sql: str) -> list[tuple]:

@@ -9,11 +9,18 @@
 -- the marts after the intermediate layer had caught up left the marts behind for good (the
 -- next build found nothing changed). It stays in the intermediate schema, beside
 -- int_paper_changes, which reads it, and outside the marts contract (not a BI table).
--- Its post-hook starts the log of the papers int_papers changes since
--- (macros/papers_changed_log.sql) empty, in its transaction.
+-- By change: it copies again only the papers int_papers logged as changed since it last
+-- caught up (macros/papers_changed_log.sql; every paper without the log, or from an older
+-- state without records_hash), and its post-hook starts the log empty, all in its
+-- transaction. (The copy of every paper took 0.18 to 0.28 s at 1M.)
+{%- set by_change = state_by_change() %}
 {{ config(
     schema='intermediate',
     contract={'enforced': false},
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_state_of_changed_papers() }}",
     post_hook="{{ start_papers_changed_log() }}",
 ) }}
 -- depends_on: {{ ref('int_keyword_candidates') }}
@@ -24,3 +31,4 @@
 -- depends_on: {{ ref('paper_links') }}
 -- depends_on: {{ ref('paper_keywords') }}
 select paper_id, text_hash, records_hash from {{ ref('int_papers') }}
+{% if by_change %}where paper_id in {{ papers_changed() }}{% endif %}
