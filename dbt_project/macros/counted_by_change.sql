@@ -35,18 +35,9 @@
     {{- return(this.incorporate(path={'schema': 'intermediate', 'identifier': name})) -}}
 {%- endmacro %}
 
-{#- Whether both logs of `mart` exist, asked of the database (not of dbt's relation cache,
-    which does not see a hook drop them) -#}
+{#- Whether both logs of `mart` exist (macros/tables_in_database.sql) -#}
 {% macro counted_logs_kept(mart) %}
-    {%- if not execute %}
-        {{- return(false) }}
-    {%- endif %}
-    {%- set found = run_query(
-        "select count(*) from duckdb_tables() where database_name = '" ~ this.database
-        ~ "' and schema_name = 'intermediate' and table_name in ('int_" ~ mart
-        ~ "_counted_spans', 'int_" ~ mart ~ "_counted_rows')"
-    ) %}
-    {{- return(found.columns[0].values()[0] == 2) }}
+    {{- return(tables_exist([counted_log(mart, 'spans'), counted_log(mart, 'rows')])) }}
 {% endmacro %}
 
 {#- The counting mart being built counts only what changed: incremental, logs kept -#}
@@ -253,9 +244,7 @@
 {#- In a counting mart's post-hooks: whether it counted by change (its pre-hook left temp
     table count_updates; is_incremental() is no guide there, the mart exists by then) -#}
 {% macro counted_updates_left() %}
-    {{- return(execute and run_query(
-        "select count(*) from duckdb_tables() where temporary and table_name = 'count_updates'"
-    ).columns[0].values()[0] > 0) }}
+    {{- return(temp_table_left('count_updates')) }}
 {% endmacro %}
 
 {#- The counting mart's last post-hook, in its transaction: its logs emptied (counting by

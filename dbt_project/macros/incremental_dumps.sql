@@ -125,9 +125,7 @@
 
 {#- int_papers' post-hook: the papers it rebuilt logged -#}
 {% macro log_papers_resummed() %}
-    {%- if execute and run_query(
-        "select count(*) from duckdb_tables() where temporary and table_name = 'papers_resummed'"
-    ).columns[0].values()[0] > 0 -%}
+    {%- if temp_table_left('papers_resummed') -%}
         {%- if papers_changed_logged() %}
             insert into {{ papers_changed_log() }} select paper_id from papers_resummed;
         {%- endif %}

@@ -12,18 +12,9 @@
     {{- return(this.incorporate(path={'schema': 'intermediate', 'identifier': 'int_papers_changed'})) -}}
 {%- endmacro %}
 
-{#- Whether the log exists, asked of the database (dbt's relation cache does not see a
-    hook create or drop it) -#}
+{#- Whether the log exists (macros/tables_in_database.sql) -#}
 {% macro papers_changed_logged() %}
-    {%- if not execute %}
-        {{- return(false) }}
-    {%- endif %}
-    {%- set log = papers_changed_log() %}
-    {%- set found = run_query(
-        "select count(*) from duckdb_tables() where database_name = '" ~ log.database
-        ~ "' and schema_name = '" ~ log.schema ~ "' and table_name = '" ~ log.identifier ~ "'"
-    ) %}
-    {{- return(found.columns[0].values()[0] > 0) }}
+    {{- return(tables_exist([papers_changed_log()])) }}
 {% endmacro %}
 
 {#- The logged papers, a parenthesised subquery -#}
